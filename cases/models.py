@@ -1,0 +1,663 @@
+"""The tracker's records: courts, funding programs, policies, jurisdictions, lawsuits, rulings and
+the sources behind them.
+
+Rules that must always hold live in the database as named constraints, so they bind fixtures,
+scripts and the admin alike; the admin reports them as ordinary form errors.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+def _valid(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A named check that a TextChoices field holds one of its values."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Choices ------------------------------------------------------------------------------------
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "Draft (editors only)"
+    PUBLISHED = "published", "Published"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Exact day"
+    MONTH = "month", "Month only"
+    YEAR = "year", "Year only"
+
+
+class CourtLevel(models.TextChoices):
+    DISTRICT = "district", "District court"
+    SPECIAL = "special", "Specialised trial court"
+    APPELLATE = "appellate", "Court of appeals"
+    SUPREME = "supreme", "Supreme Court"
+
+
+class SourceKind(models.TextChoices):
+    ARTICLE = "article", "News or commentary"
+    COURT = "court", "Court document"
+    GOVERNMENT = "government", "Government document"
+    REFERENCE = "reference", "Reference or database"
+
+
+class PolicyKind(models.TextChoices):
+    EXECUTIVE_ORDER = "executive_order", "Executive order"
+    MEMORANDUM = "memorandum", "Memorandum or guidance"
+    GRANT_CONDITION = "grant_condition", "Grant condition"
+    GRANT_PREFERENCE = "grant_preference", "Grant preference"
+    GRANT_AWARD = "grant_award", "Grant award announcement"
+    ENFORCEMENT_LETTERS = "enforcement_letters", "Enforcement letters"
+
+
+class PolicyEnd(models.TextChoices):
+    REVOKED = "revoked", "Revoked"
+    SUPERSEDED = "superseded", "Superseded"
+    EXPIRED = "expired", "Expired"
+
+
+class JurisdictionKind(models.TextChoices):
+    STATE = "state", "State"
+    COUNTY = "county", "County"
+    CITY = "city", "City"
+    CITY_COUNTY = "city_county", "City and county"
+    OTHER = "other", "Other local government"
+
+
+class LawsuitStatus(models.TextChoices):
+    PENDING = "pending", "Pending in the trial court"
+    ON_APPEAL = "on_appeal", "On appeal"
+    CLOSED = "closed", "Closed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class RulingKind(models.TextChoices):
+    TRO = "tro", "Temporary restraining order"
+    PRELIMINARY_INJUNCTION = "preliminary_injunction", "Preliminary injunction"
+    PERMANENT_INJUNCTION = "permanent_injunction", "Summary judgment / permanent injunction"
+    SUMMARY_JUDGMENT = "summary_judgment", "Summary judgment (no injunction)"
+    DISMISSAL = "dismissal", "Dismissal"
+    ORDER = "order", "Other order"
+    STAY = "stay", "Order on a stay"
+    APPELLATE_OPINION = "appellate_opinion", "Appellate opinion"
+    EN_BANC_ORDER = "en_banc_order", "En banc order"
+    EN_BANC_OPINION = "en_banc_opinion", "En banc opinion"
+    SUPREME_COURT = "supreme_court", "Supreme Court decision or order"
+
+
+class RulingOutcome(models.TextChoices):
+    CHALLENGERS = "challengers", "For the challengers"
+    GOVERNMENT = "government", "For the government"
+    MIXED = "mixed", "Mixed"
+    PROCEDURAL = "procedural", "Procedural (no winner)"
+
+
+class RulingScope(models.TextChoices):
+    NATIONWIDE = "nationwide", "Nationwide"
+    REGIONAL = "regional", "Limited to a state or region"
+    PLAINTIFFS = "plaintiffs", "Plaintiffs only"
+    NONE = "none", "No relief ordered"
+
+
+class Disposition(models.TextChoices):
+    NONE = "", "Not an appeal / not recorded"
+    AFFIRMED = "affirmed", "Affirmed"
+    AFFIRMED_IN_PART = "affirmed_in_part", "Affirmed in part, vacated or reversed in part"
+    REVERSED = "reversed", "Reversed"
+    VACATED = "vacated", "Vacated"
+    VACATED_IN_PART = "vacated_in_part", "Vacated in part"
+    DISMISSED = "dismissed", "Appeal dismissed"
+
+
+class Effect(models.TextChoices):
+    BLOCKS = "blocks", "Blocks the policy"
+    KEEPS_BLOCK = "keeps_block", "Keeps an earlier block in force"
+    NARROWS_BLOCK = "narrows_block", "Narrows an earlier block"
+    LIFTS_BLOCK = "lifts_block", "Lifts an earlier block"
+    UPHOLDS = "upholds", "Upholds the policy"
+    DECLINES = "declines", "Declines to block the policy"
+
+
+# --- Querysets ----------------------------------------------------------------------------------
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(publication_state=PublicationState.PUBLISHED)
+
+
+class PublishableModel(TimeStampedModel):
+    publication_state = models.CharField(
+        max_length=16,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        help_text="Only published records appear on the public site and in exports.",
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication_state == PublicationState.PUBLISHED
+
+
+# --- Reference records --------------------------------------------------------------------------
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(TimeStampedModel):
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Short permanent key, e.g. 'aclu-2017-11-27'."
+    )
+    title = models.CharField(max_length=300, help_text="Title of the article or document.")
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Who published it (outlet, court, agency)."
+    )
+    author = models.CharField(max_length=200, blank=True, help_text="Author(s), if named.")
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Date of publication or filing, if known."
+    )
+    url = models.URLField(max_length=500, blank=True, help_text="Public link. Shown publicly.")
+    kind = models.CharField(max_length=16, choices=SourceKind.choices, default=SourceKind.ARTICLE)
+    notes = models.TextField(blank=True, help_text="What this source establishes. Shown publicly.")
+
+    objects = SourceManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [_valid("kind", SourceKind, "source_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.url or reverse("cases:home")
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class GroundManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Ground(models.Model):
+    """A legal ground a ruling rests on (separation of powers, Spending Clause, ...)."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True, help_text="Shown publicly.")
+    description = models.TextField(blank=True, help_text="One or two plain sentences.")
+
+    objects = GroundManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:ruling-list") + f"?ground={self.slug}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Court(models.Model):
+    id = models.CharField(
+        primary_key=True,
+        max_length=15,
+        help_text="CourtListener / courts-db identifier, e.g. 'cand', 'ca9', 'scotus'.",
+    )
+    name = models.CharField(max_length=200, help_text="Full name of the court.")
+    citation_string = models.CharField(
+        max_length=40, help_text="Abbreviation used in citations, e.g. 'N.D. Cal.'."
+    )
+    level = models.CharField(max_length=16, choices=CourtLevel.choices)
+    appeals_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hears_appeals_from",
+        help_text="Where this court's decisions are appealed (a district court's circuit).",
+    )
+    location = models.CharField(max_length=100, blank=True, help_text="State or territory.")
+    url = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            _valid("level", CourtLevel, "court_level_valid"),
+            models.CheckConstraint(
+                condition=~Q(appeals_to=F("id")), name="court_not_appeal_to_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:court-detail", kwargs={"pk": self.pk})
+
+    @property
+    def circuit(self) -> Court | None:
+        """The court of appeals this court belongs to (itself for a circuit)."""
+        if self.level == CourtLevel.APPELLATE:
+            return self
+        if self.appeals_to_id and self.level != CourtLevel.SUPREME:
+            return self.appeals_to
+        return None
+
+
+class FundingProgramManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class FundingProgram(TimeStampedModel):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200, unique=True, help_text="Full official name.")
+    short_name = models.CharField(max_length=60, help_text="Common short name, e.g. 'Byrne JAG'.")
+    administering_office = models.CharField(
+        max_length=200, blank=True, help_text="Office that runs the program."
+    )
+    statute = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Authorising statute, e.g. '34 U.S.C. § 10151 et seq.'",
+    )
+    description = models.TextField(blank=True, help_text="Plain summary. Shown publicly.")
+    url = models.URLField(blank=True, help_text="Official program page.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="programs")
+
+    objects = FundingProgramManager()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:program-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class JurisdictionManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Jurisdiction(TimeStampedModel):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200, help_text="Official name, e.g. 'City of Chicago'.")
+    kind = models.CharField(max_length=16, choices=JurisdictionKind.choices)
+    state = models.CharField(
+        max_length=2, help_text="Two-letter postal code of the state (DC for Washington, D.C.)."
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="jurisdictions")
+
+    objects = JurisdictionManager()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            _valid("kind", JurisdictionKind, "jurisdiction_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(state__regex=r"^[A-Z]{2}$"), name="jurisdiction_state_is_code"
+            ),
+            models.UniqueConstraint(fields=["name", "state"], name="jurisdiction_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.state}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:jurisdiction-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+# --- Policies -----------------------------------------------------------------------------------
+
+
+class PolicyManager(models.Manager.from_queryset(PublishableQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Policy(PublishableModel):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=300, help_text="Official or descriptive title.")
+    short_title = models.CharField(
+        max_length=80, help_text="Short name used in tables, e.g. 'EO 13768 §9(a)'."
+    )
+    kind = models.CharField(max_length=24, choices=PolicyKind.choices)
+    issued_by = models.CharField(max_length=200, help_text="Who issued it.")
+    issued_on = models.DateField(help_text="Date signed or announced.")
+    issued_on_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How exactly the issue date is known; the day is not shown unless exact.",
+    )
+    citation = models.CharField(
+        max_length=200, blank=True, help_text="Formal citation, e.g. '82 Fed. Reg. 8799'."
+    )
+    summary = models.TextField(help_text="What the policy does, in plain words. Shown publicly.")
+    programs = models.ManyToManyField(
+        FundingProgram,
+        blank=True,
+        related_name="policies",
+        help_text="Funding programs this policy conditions or affects.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The policy this one implements, interprets or follows up.",
+    )
+    targets = models.ManyToManyField(
+        Jurisdiction,
+        blank=True,
+        related_name="targeted_by",
+        help_text="Jurisdictions the policy names (for example, recipients of letters).",
+    )
+    ended_on = models.DateField(
+        null=True, blank=True, help_text="Date the policy was revoked or superseded."
+    )
+    end_kind = models.CharField(
+        max_length=16,
+        choices=PolicyEnd.choices,
+        blank=True,
+        help_text="How the policy ended; leave blank while it stands.",
+    )
+    ended_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What ended it, e.g. 'Executive Order 13993 (86 Fed. Reg. 7051)'.",
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="policies")
+
+    objects = PolicyManager()
+    history = HistoricalRecords(m2m_fields=[programs, targets, sources])
+
+    class Meta:
+        verbose_name_plural = "policies"
+        ordering = ["issued_on", "slug"]
+        constraints = [
+            _valid("kind", PolicyKind, "policy_kind_valid"),
+            _valid("issued_on_precision", DatePrecision, "policy_precision_valid"),
+            _valid("publication_state", PublicationState, "policy_publication_valid"),
+            models.CheckConstraint(
+                condition=Q(end_kind="") | Q(end_kind__in=PolicyEnd.values),
+                name="policy_end_kind_valid",
+            ),
+            # An end is recorded completely or not at all.
+            models.CheckConstraint(
+                condition=(Q(end_kind="") & Q(ended_on__isnull=True))
+                | (~Q(end_kind="") & Q(ended_on__isnull=False)),
+                name="policy_end_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("issued_on")),
+                name="policy_ended_not_before_issued",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:policy-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+# --- Lawsuits -----------------------------------------------------------------------------------
+
+
+class LawsuitManager(models.Manager.from_queryset(PublishableQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Lawsuit(PublishableModel):
+    slug = models.SlugField(max_length=100, unique=True)
+    caption = models.CharField(
+        max_length=200, help_text="Short caption, e.g. 'City of Chicago v. Sessions'."
+    )
+    full_caption = models.CharField(
+        max_length=500, blank=True, help_text="Caption as it appears on the docket."
+    )
+    court = models.ForeignKey(
+        Court,
+        on_delete=models.PROTECT,
+        related_name="lawsuits",
+        help_text="Court where the suit was filed.",
+    )
+    docket_number = models.CharField(
+        max_length=60, help_text="Docket number in that court, e.g. '1:17-cv-05720'."
+    )
+    judge = models.CharField(max_length=200, blank=True, help_text="Presiding judge.")
+    filed_on = models.DateField(help_text="Date the complaint was filed.")
+    filed_on_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How exactly the filing date is known; the day is not shown unless exact.",
+    )
+    closed_on = models.DateField(null=True, blank=True, help_text="Date the case was closed.")
+    status = models.CharField(
+        max_length=16, choices=LawsuitStatus.choices, default=LawsuitStatus.PENDING
+    )
+    plaintiffs = models.ManyToManyField(
+        Jurisdiction, related_name="lawsuits", help_text="Jurisdictions that brought the suit."
+    )
+    defendants = models.TextField(
+        blank=True, help_text="Named defendants, one per line, as on the docket."
+    )
+    policies = models.ManyToManyField(
+        Policy, related_name="lawsuits", help_text="Policies the suit challenges."
+    )
+    related = models.ManyToManyField(
+        "self",
+        blank=True,
+        help_text="Related or consolidated cases (the link is shown on both).",
+    )
+    summary = models.TextField(blank=True, help_text="What the suit is about. Shown publicly.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="lawsuits")
+
+    objects = LawsuitManager()
+    history = HistoricalRecords(m2m_fields=[plaintiffs, policies, sources])
+
+    class Meta:
+        ordering = ["filed_on", "slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["court", "docket_number"], name="lawsuit_unique_docket_per_court"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("filed_on")),
+                name="lawsuit_closed_not_before_filed",
+            ),
+            _valid("status", LawsuitStatus, "lawsuit_status_valid"),
+            _valid("filed_on_precision", DatePrecision, "lawsuit_precision_valid"),
+            _valid("publication_state", PublicationState, "lawsuit_publication_valid"),
+        ]
+        indexes = [
+            # Lawsuit list filtered by court, newest filings first.
+            models.Index(fields=["court", "filed_on"], name="lawsuit_court_filed_idx"),
+            # Lawsuit list sorted by filing date and the filed_after/filed_before filters.
+            models.Index(fields=["filed_on", "slug"], name="lawsuit_filed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caption} ({self.docket_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:lawsuit-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+# --- Rulings ------------------------------------------------------------------------------------
+
+
+class Ruling(PublishableModel):
+    lawsuits = models.ManyToManyField(
+        Lawsuit,
+        related_name="rulings",
+        help_text="Every case the order was issued in (one order in related cases is one ruling).",
+    )
+    court = models.ForeignKey(
+        Court, on_delete=models.PROTECT, related_name="rulings", help_text="Issuing court."
+    )
+    docket_number = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Docket or appeal number(s) in the issuing court, e.g. '17-2991'.",
+    )
+    decided_on = models.DateField(help_text="Date the ruling was issued.")
+    kind = models.CharField(max_length=32, choices=RulingKind.choices)
+    outcome = models.CharField(max_length=16, choices=RulingOutcome.choices)
+    scope = models.CharField(
+        max_length=16,
+        choices=RulingScope.choices,
+        default=RulingScope.NONE,
+        help_text="Reach of any relief the ruling orders or leaves in place.",
+    )
+    judges = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Judge(s); for panels name the author first, e.g. 'Rovner (opinion), Bauer'.",
+    )
+    citation = models.CharField(
+        max_length=100, blank=True, help_text="Reporter citation, e.g. '888 F.3d 272'."
+    )
+    reviews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_by",
+        help_text="The lower ruling this one reviews on appeal or rehearing.",
+    )
+    disposition = models.CharField(
+        max_length=20,
+        choices=Disposition.choices,
+        blank=True,
+        default=Disposition.NONE,
+        help_text="What this ruling did to the ruling it reviews.",
+    )
+    grounds = models.ManyToManyField(
+        Ground, blank=True, related_name="rulings", help_text="Legal grounds the ruling rests on."
+    )
+    policies = models.ManyToManyField(
+        Policy, through="RulingEffect", related_name="rulings", blank=True
+    )
+    summary = models.TextField(blank=True, help_text="What the court decided. Shown publicly.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="rulings")
+
+    history = HistoricalRecords(m2m_fields=[lawsuits, grounds, sources])
+
+    class Meta:
+        ordering = ["decided_on", "pk"]
+        get_latest_by = "decided_on"
+        constraints = [
+            _valid("kind", RulingKind, "ruling_kind_valid"),
+            _valid("outcome", RulingOutcome, "ruling_outcome_valid"),
+            _valid("scope", RulingScope, "ruling_scope_valid"),
+            _valid("publication_state", PublicationState, "ruling_publication_valid"),
+            models.CheckConstraint(
+                condition=Q(disposition__in=Disposition.values), name="ruling_disposition_valid"
+            ),
+            # A disposition only makes sense on a ruling that reviews another.
+            models.CheckConstraint(
+                condition=Q(disposition="") | Q(reviews__isnull=False),
+                name="ruling_disposition_needs_review",
+            ),
+            models.CheckConstraint(condition=~Q(reviews=F("id")), name="ruling_not_review_itself"),
+        ]
+        indexes = [
+            # Rulings list filtered by court (and circuit), in date order.
+            models.Index(fields=["court", "decided_on"], name="ruling_court_decided_idx"),
+            # Rulings list sorted by date and the decided_after/decided_before filters.
+            models.Index(fields=["decided_on", "id"], name="ruling_decided_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        return f"{label}, {self.court.citation_string}, {self.decided_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:ruling-detail", kwargs={"pk": self.pk})
+
+
+class RulingEffect(TimeStampedModel):
+    """What one ruling did to one policy."""
+
+    ruling = models.ForeignKey(Ruling, on_delete=models.CASCADE, related_name="effects")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="effects")
+    effect = models.CharField(max_length=16, choices=Effect.choices)
+    protected = models.ManyToManyField(
+        Jurisdiction,
+        blank=True,
+        related_name="protecting_effects",
+        help_text="Where a block is not nationwide: the jurisdictions it protects.",
+    )
+    detail = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Which parts of the policy, if not all, e.g. 'notice and access conditions'.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[protected])
+
+    class Meta:
+        ordering = ["ruling", "policy"]
+        constraints = [
+            models.UniqueConstraint(fields=["ruling", "policy"], name="effect_one_per_policy"),
+            _valid("effect", Effect, "effect_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_effect_display()}: {self.policy}"
+
+    def get_absolute_url(self) -> str:
+        return self.ruling.get_absolute_url()

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rulings/", views.ruling_list, name="ruling-list"),
+    path("rulings/<int:pk>/", views.ruling_detail, name="ruling-detail"),
+    path("lawsuits/", views.lawsuit_list, name="lawsuit-list"),
+    path("lawsuits/<slug:slug>/", views.lawsuit_detail, name="lawsuit-detail"),
+    path("policies/", views.policy_list, name="policy-list"),
+    path("policies/<slug:slug>/", views.policy_detail, name="policy-detail"),
+    path("programs/", views.program_list, name="program-list"),
+    path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
+    path("courts/", views.court_list, name="court-list"),
+    path("courts/<str:pk>/", views.court_detail, name="court-detail"),
+    path("jurisdictions/", views.jurisdiction_list, name="jurisdiction-list"),
+    path("jurisdictions/<slug:slug>/", views.jurisdiction_detail, name="jurisdiction-detail"),
+]
