@@ -1,10 +1,416 @@
-from django.http import HttpResponse
+"""Public pages: a list and a detail page for each kind of record, and the dashboard.
+
+Every list answers `format=csv` and `format=json` with the whole filtered result, through the
+same FilterSet as the page. Invalid parameters answer 400 with the error, never a silent
+fallback to the unfiltered list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from cases import exports, filters
+from cases.models import (
+    Court,
+    CourtLevel,
+    FundingProgram,
+    Jurisdiction,
+    Lawsuit,
+    Policy,
+    Ruling,
+    RulingEffect,
+)
+
+PAGE_SIZE = 50
+DETAIL_LIMIT = 50
+MAX_PARAMETER_LENGTH = 500
+EXPORT_FORMATS = {"csv", "json"}
 
 
-def _todo(request, **kwargs):
-    return HttpResponse("")
+# --- Querysets the public may see ------------------------------------------------------------
 
 
-home = ruling_list = ruling_detail = lawsuit_list = lawsuit_detail = _todo
-policy_list = policy_detail = program_list = program_detail = _todo
-court_list = court_detail = jurisdiction_list = jurisdiction_detail = _todo
+def published_rulings() -> QuerySet[Ruling]:
+    return Ruling.objects.published()
+
+
+def published_lawsuits() -> QuerySet[Lawsuit]:
+    return Lawsuit.objects.published()
+
+
+def published_policies() -> QuerySet[Policy]:
+    return Policy.objects.published()
+
+
+def ruling_rows(queryset: QuerySet[Ruling]) -> QuerySet[Ruling]:
+    """Rulings with what a table row shows, in a fixed number of queries."""
+    return queryset.select_related("court").prefetch_related(
+        Prefetch("lawsuits", queryset=published_lawsuits().order_by("filed_on", "slug")),
+        Prefetch(
+            "effects",
+            queryset=RulingEffect.objects.filter(policy__in=published_policies())
+            .select_related("policy")
+            .order_by("policy__issued_on", "policy__slug"),
+        ),
+    )
+
+
+def lawsuit_rows(queryset: QuerySet[Lawsuit]) -> QuerySet[Lawsuit]:
+    return queryset.select_related("court").prefetch_related(
+        "plaintiffs",
+        Prefetch("policies", queryset=published_policies().order_by("issued_on", "slug")),
+    )
+
+
+# --- The list machinery -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    filterset: type[filters.TrackerFilterSet]
+    queryset: Any  # a callable returning the base queryset
+    template: str
+    export: exports.ExportSpec
+    rows: Any = None  # a callable adding what the page's rows display
+    title: str = ""
+
+
+def _unusable_parameter(request: HttpRequest) -> str | None:
+    """Why the query string cannot be used at all (before any filter sees it), if it can't."""
+    for key, values in request.GET.lists():
+        for value in [key, *values]:
+            if "\x00" in value:
+                return "Parameters may not contain NUL characters."
+            if len(value) > MAX_PARAMETER_LENGTH:
+                return f"Parameter values are limited to {MAX_PARAMETER_LENGTH} characters."
+    return None
+
+
+def _page_number(request: HttpRequest) -> int | None:
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+def _active_filters(filterset: filters.TrackerFilterSet, params: QueryDict) -> list[dict]:
+    """Each filter value in force, with a link that removes just that value."""
+    active = []
+    form = filterset.form
+    for name, field in form.fields.items():
+        if name == "sort":
+            continue
+        for raw in params.getlist(name):
+            if raw in ("", None):
+                continue
+            label = raw
+            cleaned = form.cleaned_data.get(name)
+            if hasattr(field, "choices") and not hasattr(cleaned, "pk"):
+                flat: dict[str, str] = {}
+                for key, value in field.choices:
+                    if isinstance(value, list | tuple):
+                        flat.update({str(k): str(v) for k, v in value})
+                    else:
+                        flat[str(key)] = str(value)
+                label = flat.get(raw, raw)
+            elif cleaned is not None and not isinstance(cleaned, str | bool):
+                label = str(cleaned)
+            remaining = params.copy()
+            remaining.setlist(name, [v for v in params.getlist(name) if v != raw])
+            remaining.pop("page", None)
+            active.append(
+                {"name": field.label or name, "value": label, "remove": remaining.urlencode()}
+            )
+    return active
+
+
+def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
+    fmt = request.GET.get("format", "html")
+    if fmt not in EXPORT_FORMATS | {"html"}:
+        return HttpResponseBadRequest(
+            "format must be csv, json or html.\n", content_type="text/plain; charset=utf-8"
+        )
+    unusable = _unusable_parameter(request)
+    if unusable and fmt in EXPORT_FORMATS:
+        return HttpResponseBadRequest(unusable + "\n", content_type="text/plain; charset=utf-8")
+
+    params = QueryDict(mutable=True) if unusable else request.GET.copy()
+    for reserved in ("format", "page"):
+        params.pop(reserved, None)
+    filterset = page.filterset(params, queryset=page.queryset(), request=request)
+    valid = filterset.is_valid() and not unusable
+
+    if fmt in EXPORT_FORMATS:
+        if not valid:
+            return HttpResponseBadRequest(
+                f"Invalid filter: {filterset.errors_text}\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        site_root = request.build_absolute_uri("/").rstrip("/")
+        return exports.export_response(page.export, filterset.qs, fmt, site_root=site_root)
+
+    context: dict[str, Any] = {
+        "filter": filterset,
+        "title": page.title,
+        "export_name": page.export.name,
+        "active_filters": _active_filters(filterset, params) if valid else [],
+    }
+    if not valid:
+        context.update(invalid=True, page_error=unusable)
+        return render(request, page.template, context, status=400)
+
+    number = _page_number(request)
+    if number is None:
+        context["invalid"] = True
+        context["page_error"] = "page must be a whole number of 1 or more."
+        return render(request, page.template, context, status=400)
+    queryset = filterset.qs
+    paginator = Paginator(page.rows(queryset) if page.rows else queryset, PAGE_SIZE)
+    try:
+        page_obj = paginator.page(number)
+    except EmptyPage:
+        raise Http404("No such page.") from None
+    context.update(page_obj=page_obj, rows=page_obj.object_list, count=paginator.count)
+    return render(request, page.template, context)
+
+
+RULING_LIST = ListPage(
+    filterset=filters.RulingFilter,
+    queryset=published_rulings,
+    template="cases/ruling_list.html",
+    export=exports.RULING_EXPORT,
+    rows=ruling_rows,
+    title="Rulings",
+)
+LAWSUIT_LIST = ListPage(
+    filterset=filters.LawsuitFilter,
+    queryset=published_lawsuits,
+    template="cases/lawsuit_list.html",
+    export=exports.LAWSUIT_EXPORT,
+    rows=lawsuit_rows,
+    title="Lawsuits",
+)
+POLICY_LIST = ListPage(
+    filterset=filters.PolicyFilter,
+    queryset=published_policies,
+    template="cases/policy_list.html",
+    export=exports.POLICY_EXPORT,
+    rows=lambda qs: qs.prefetch_related("programs").annotate(
+        lawsuit_count=Count("lawsuits", filter=Q(lawsuits__publication_state="published"))
+    ),
+    title="Policies",
+)
+PROGRAM_LIST = ListPage(
+    filterset=filters.ProgramFilter,
+    queryset=FundingProgram.objects.all,
+    template="cases/program_list.html",
+    export=exports.PROGRAM_EXPORT,
+    rows=lambda qs: qs.prefetch_related(
+        Prefetch("policies", queryset=published_policies().order_by("issued_on", "slug"))
+    ),
+    title="Funding programs",
+)
+COURT_LIST = ListPage(
+    filterset=filters.CourtListFilter,
+    queryset=Court.objects.all,
+    template="cases/court_list.html",
+    export=exports.COURT_EXPORT,
+    rows=lambda qs: qs.select_related("appeals_to").annotate(
+        ruling_count=Count("rulings", filter=Q(rulings__publication_state="published"))
+    ),
+    title="Courts",
+)
+JURISDICTION_LIST = ListPage(
+    filterset=filters.JurisdictionFilter,
+    queryset=Jurisdiction.objects.all,
+    template="cases/jurisdiction_list.html",
+    export=exports.JURISDICTION_EXPORT,
+    rows=lambda qs: qs.prefetch_related(
+        Prefetch("lawsuits", queryset=published_lawsuits().order_by("filed_on", "slug"))
+    ),
+    title="Jurisdictions",
+)
+
+
+@require_safe
+def ruling_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, RULING_LIST)
+
+
+@require_safe
+def lawsuit_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, LAWSUIT_LIST)
+
+
+@require_safe
+def policy_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, POLICY_LIST)
+
+
+@require_safe
+def program_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, PROGRAM_LIST)
+
+
+@require_safe
+def court_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, COURT_LIST)
+
+
+@require_safe
+def jurisdiction_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(request, JURISDICTION_LIST)
+
+
+# --- Detail pages -------------------------------------------------------------------------------
+
+
+@require_safe
+def ruling_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ruling = get_object_or_404(
+        published_rulings().select_related("court", "court__appeals_to"), pk=pk
+    )
+    reviews = (
+        published_rulings().select_related("court").filter(pk=ruling.reviews_id).first()
+        if ruling.reviews_id
+        else None
+    )
+    context = {
+        "ruling": ruling,
+        "lawsuits": lawsuit_rows(ruling.lawsuits.published().order_by("filed_on", "slug")),
+        "reviews": reviews,
+        "reviewed_by": published_rulings()
+        .filter(reviews=ruling)
+        .select_related("court")
+        .order_by("decided_on", "pk"),
+        "effects": ruling.effects.filter(policy__in=published_policies())
+        .select_related("policy")
+        .prefetch_related("protected")
+        .order_by("policy__issued_on", "policy__slug"),
+        "grounds": ruling.grounds.all(),
+        "sources": ruling.sources.all(),
+    }
+    return render(request, "cases/ruling_detail.html", context)
+
+
+@require_safe
+def lawsuit_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lawsuit = get_object_or_404(published_lawsuits().select_related("court"), slug=slug)
+    rulings = ruling_rows(
+        published_rulings().filter(lawsuits=lawsuit).order_by("decided_on", "pk")
+    ).select_related("reviews", "reviews__court")
+    context = {
+        "lawsuit": lawsuit,
+        "rulings": rulings,
+        "plaintiffs": lawsuit.plaintiffs.all(),
+        "policies": lawsuit.policies.published().order_by("issued_on", "slug"),
+        "related": lawsuit.related.published().select_related("court").order_by("filed_on"),
+        "sources": lawsuit.sources.all(),
+        "defendants": [line.strip() for line in lawsuit.defendants.splitlines() if line.strip()],
+    }
+    return render(request, "cases/lawsuit_detail.html", context)
+
+
+@require_safe
+def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    policy = get_object_or_404(published_policies().select_related("parent"), slug=slug)
+    rulings = ruling_rows(
+        published_rulings().filter(effects__policy=policy).order_by("-decided_on", "-pk")
+    )
+    context = {
+        "policy": policy,
+        "parent": policy.parent if policy.parent and policy.parent.is_published else None,
+        "children": policy.children.published().order_by("issued_on", "slug"),
+        "programs": policy.programs.all(),
+        "targets": policy.targets.all(),
+        "lawsuits": lawsuit_rows(policy.lawsuits.published().order_by("filed_on", "slug")),
+        "rulings": rulings[:DETAIL_LIMIT],
+        "ruling_count": rulings.count(),
+        "sources": policy.sources.all(),
+    }
+    return render(request, "cases/policy_detail.html", context)
+
+
+@require_safe
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(FundingProgram, slug=slug)
+    policies = program.policies.published().order_by("issued_on", "slug")
+    lawsuits = lawsuit_rows(
+        published_lawsuits().filter(policies__in=policies).distinct().order_by("filed_on", "slug")
+    )
+    rulings = ruling_rows(
+        published_rulings()
+        .filter(pk__in=RulingEffect.objects.filter(policy__in=policies).values("ruling"))
+        .order_by("-decided_on", "-pk")
+    )
+    context = {
+        "program": program,
+        "policies": policies,
+        "lawsuits": lawsuits[:DETAIL_LIMIT],
+        "lawsuit_count": lawsuits.count(),
+        "rulings": rulings[:DETAIL_LIMIT],
+        "ruling_count": rulings.count(),
+        "sources": program.sources.all(),
+    }
+    return render(request, "cases/program_detail.html", context)
+
+
+@require_safe
+def court_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    court = get_object_or_404(Court.objects.select_related("appeals_to"), pk=pk)
+    rulings = ruling_rows(published_rulings().filter(court=court).order_by("-decided_on", "-pk"))
+    lawsuits = lawsuit_rows(published_lawsuits().filter(court=court).order_by("-filed_on", "slug"))
+    context = {
+        "court": court,
+        "lower_courts": court.hears_appeals_from.order_by("name")
+        if court.level in (CourtLevel.APPELLATE, CourtLevel.SUPREME)
+        else None,
+        "rulings": rulings[:DETAIL_LIMIT],
+        "ruling_count": rulings.count(),
+        "lawsuits": lawsuits[:DETAIL_LIMIT],
+        "lawsuit_count": lawsuits.count(),
+    }
+    return render(request, "cases/court_detail.html", context)
+
+
+@require_safe
+def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    jurisdiction = get_object_or_404(Jurisdiction, slug=slug)
+    context = {
+        "jurisdiction": jurisdiction,
+        "lawsuits": lawsuit_rows(jurisdiction.lawsuits.published().order_by("filed_on", "slug")),
+        "named_by": jurisdiction.targeted_by.published().order_by("issued_on", "slug"),
+        "protecting": RulingEffect.objects.filter(
+            protected=jurisdiction,
+            ruling__in=published_rulings(),
+            policy__in=published_policies(),
+        )
+        .select_related("ruling", "ruling__court", "policy")
+        .order_by("ruling__decided_on", "ruling__pk"),
+        "sources": jurisdiction.sources.all(),
+    }
+    return render(request, "cases/jurisdiction_detail.html", context)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "policies": published_policies().prefetch_related("programs").order_by("issued_on", "slug"),
+        "latest_rulings": ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10],
+        "counts": {
+            "policies": published_policies().count(),
+            "lawsuits": published_lawsuits().count(),
+            "rulings": published_rulings().count(),
+        },
+    }
+    return render(request, "cases/home.html", context)

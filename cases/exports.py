@@ -1,0 +1,481 @@
+"""CSV and JSON exports of every public list, streamed in constant memory.
+
+Each export is one SQL query: the list's filtered, ordered queryset reduced to `values()`, with
+related records' names gathered by correlated subqueries (so the row count never changes the
+number of queries). Rows are written in chunks into a StreamingHttpResponse.
+
+Columns are a public contract, documented in the README's data dictionary; change them only
+together with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Expression, F, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+# Separates the names inside a multi-valued cell on its way out of the database.
+UNIT_SEPARATOR = "\x1f"
+# Joins those names inside one CSV cell.
+CSV_LIST_SEPARATOR = "; "
+# Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+ROWS_PER_CHUNK = 500
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def neutralise(text: str) -> str:
+    """Prefix a cell that a spreadsheet would read as a formula with an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+# --- Column definitions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One export column.
+
+    `source` is a field path, or a function of the database vendor returning an expression.
+    `kind` is one of: text, date, integer, list (several names), url (the record's page).
+    """
+
+    name: str
+    source: str | Callable[[str], Expression]
+    kind: str
+    description: str
+
+    def expression(self, vendor: str) -> Expression:
+        if callable(self.source):
+            return self.source(vendor)
+        return F(self.source)
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    name: str
+    list_url_name: str
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def related_names(*, joins: str, where: str, name: str, order: str) -> Callable[[str], RawSQL]:
+    """A correlated subquery gathering related records' names, in a stable order.
+
+    `where` ties the subquery to the outer row through the outer table's quoted name
+    (Django queries the base table under its own name, e.g. "cases_ruling"."id").
+    """
+
+    def build(vendor: str) -> RawSQL:
+        if vendor == "postgresql":
+            sql = (
+                f"(SELECT string_agg({name}, chr(31) ORDER BY {order}) FROM {joins} WHERE {where})"
+            )
+        else:
+            # SQLite (3.40) has no ORDER BY inside aggregates: aggregate an ordered subquery.
+            sql = (
+                f"(SELECT group_concat(n, char(31)) FROM "
+                f"(SELECT {name} AS n FROM {joins} WHERE {where} ORDER BY {order}))"
+            )
+        return RawSQL(sql, [])
+
+    return build
+
+
+def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
+    def build(vendor: str) -> RawSQL:
+        return RawSQL(f"(SELECT COUNT(*) FROM {joins} WHERE {where})", [])
+
+    return build
+
+
+PUBLISHED = "'published'"
+
+RULING_EXPORT = ExportSpec(
+    name="rulings",
+    list_url_name="cases:ruling-list",
+    columns=[
+        Column("id", "id", "integer", "The ruling's permanent number in the tracker."),
+        Column("url", "id", "url", "The ruling's page on the tracker."),
+        Column("decided_on", "decided_on", "date", "Date the ruling was issued (YYYY-MM-DD)."),
+        Column("court_id", "court_id", "text", "Issuing court's CourtListener id (e.g. ilnd)."),
+        Column("court", "court__name", "text", "Issuing court's name."),
+        Column("kind", "kind", "text", "Kind of ruling (code; see the list of kinds)."),
+        Column(
+            "outcome", "outcome", "text", "Who won: challengers, government, mixed, procedural."
+        ),
+        Column(
+            "scope", "scope", "text", "Reach of the relief: nationwide, regional, plaintiffs, none."
+        ),
+        Column(
+            "lawsuits",
+            related_names(
+                joins="cases_lawsuit l JOIN cases_ruling_lawsuits rl ON rl.lawsuit_id = l.id",
+                where=f'rl.ruling_id = "cases_ruling"."id" AND l.publication_state = {PUBLISHED}',
+                name="l.caption",
+                order="l.filed_on, l.slug",
+            ),
+            "list",
+            "Caption(s) of the case(s) the ruling was issued in.",
+        ),
+        Column(
+            "docket_number",
+            "docket_number",
+            "text",
+            "Docket or appeal number(s) in the issuing court.",
+        ),
+        Column("judges", "judges", "text", "Judge(s); on a panel the author is named first."),
+        Column(
+            "citation",
+            "citation",
+            "text",
+            "Reporter citation, where published (e.g. 888 F.3d 272).",
+        ),
+        Column(
+            "reviews_id",
+            "reviews_id",
+            "integer",
+            "Id of the lower ruling this one reviews on appeal, if any.",
+        ),
+        Column(
+            "disposition", "disposition", "text", "What this ruling did to the ruling it reviews."
+        ),
+        Column(
+            "effects",
+            related_names(
+                joins="cases_rulingeffect e JOIN cases_policy p ON p.id = e.policy_id",
+                where=f'e.ruling_id = "cases_ruling"."id" AND p.publication_state = {PUBLISHED}',
+                name="p.short_title || ': ' || e.effect",
+                order="p.issued_on, p.slug",
+            ),
+            "list",
+            "Each policy the ruling affected, with the effect code (blocks, upholds, ...).",
+        ),
+        Column(
+            "grounds",
+            related_names(
+                joins="cases_ground g JOIN cases_ruling_grounds rg ON rg.ground_id = g.id",
+                where='rg.ruling_id = "cases_ruling"."id"',
+                name="g.name",
+                order="g.name",
+            ),
+            "list",
+            "Legal grounds the ruling rests on.",
+        ),
+        Column("summary", "summary", "text", "What the court decided, in plain words."),
+    ],
+)
+
+LAWSUIT_EXPORT = ExportSpec(
+    name="lawsuits",
+    list_url_name="cases:lawsuit-list",
+    columns=[
+        Column(
+            "slug", "slug", "text", "The lawsuit's permanent key (used in its URL and filters)."
+        ),
+        Column("url", "slug", "url", "The lawsuit's page on the tracker."),
+        Column("caption", "caption", "text", "Short caption."),
+        Column("court_id", "court_id", "text", "Court of first instance (CourtListener id)."),
+        Column("court", "court__name", "text", "Court of first instance (name)."),
+        Column("docket_number", "docket_number", "text", "Docket number in that court."),
+        Column("judge", "judge", "text", "Presiding judge."),
+        Column("filed_on", "filed_on", "date", "Date the complaint was filed (YYYY-MM-DD)."),
+        Column(
+            "filed_on_precision",
+            "filed_on_precision",
+            "text",
+            "How exactly filed_on is known: day, month (the day is a placeholder) or year.",
+        ),
+        Column("closed_on", "closed_on", "date", "Date the case was closed, if it has been."),
+        Column("status", "status", "text", "pending, on_appeal, closed or dismissed."),
+        Column(
+            "plaintiffs",
+            related_names(
+                joins=(
+                    "cases_jurisdiction j "
+                    "JOIN cases_lawsuit_plaintiffs lp ON lp.jurisdiction_id = j.id"
+                ),
+                where='lp.lawsuit_id = "cases_lawsuit"."id"',
+                name="j.name",
+                order="j.name",
+            ),
+            "list",
+            "Jurisdictions that brought the suit.",
+        ),
+        Column(
+            "policies",
+            related_names(
+                joins="cases_policy p JOIN cases_lawsuit_policies lp ON lp.policy_id = p.id",
+                where=f'lp.lawsuit_id = "cases_lawsuit"."id" AND p.publication_state = {PUBLISHED}',
+                name="p.short_title",
+                order="p.issued_on, p.slug",
+            ),
+            "list",
+            "Policies the suit challenges.",
+        ),
+        Column(
+            "ruling_count",
+            counted(
+                joins="cases_ruling_lawsuits rl JOIN cases_ruling r ON r.id = rl.ruling_id",
+                where=f'rl.lawsuit_id = "cases_lawsuit"."id" AND r.publication_state = {PUBLISHED}',
+            ),
+            "integer",
+            "Number of published rulings issued in the suit.",
+        ),
+        Column("summary", "summary", "text", "What the suit is about."),
+    ],
+)
+
+POLICY_EXPORT = ExportSpec(
+    name="policies",
+    list_url_name="cases:policy-list",
+    columns=[
+        Column("slug", "slug", "text", "The policy's permanent key."),
+        Column("url", "slug", "url", "The policy's page on the tracker."),
+        Column("short_title", "short_title", "text", "Short name."),
+        Column("title", "title", "text", "Official or descriptive title."),
+        Column("kind", "kind", "text", "Kind of policy (code)."),
+        Column("issued_by", "issued_by", "text", "Who issued it."),
+        Column("issued_on", "issued_on", "date", "Date signed or announced (YYYY-MM-DD)."),
+        Column(
+            "issued_on_precision",
+            "issued_on_precision",
+            "text",
+            "How exactly issued_on is known: day, month (the day is a placeholder) or year.",
+        ),
+        Column("citation", "citation", "text", "Formal citation (e.g. 82 Fed. Reg. 8799)."),
+        Column(
+            "programs",
+            related_names(
+                joins=(
+                    "cases_fundingprogram f "
+                    "JOIN cases_policy_programs pp ON pp.fundingprogram_id = f.id"
+                ),
+                where='pp.policy_id = "cases_policy"."id"',
+                name="f.short_name",
+                order="f.short_name",
+            ),
+            "list",
+            "Funding programs the policy conditions or affects.",
+        ),
+        Column(
+            "end_kind", "end_kind", "text", "revoked, superseded or expired; empty while it stands."
+        ),
+        Column("ended_on", "ended_on", "date", "Date the policy ended, if it has."),
+        Column("ended_by", "ended_by", "text", "What ended it."),
+        Column("summary", "summary", "text", "What the policy does."),
+    ],
+)
+
+PROGRAM_EXPORT = ExportSpec(
+    name="programs",
+    list_url_name="cases:program-list",
+    columns=[
+        Column("slug", "slug", "text", "The program's permanent key."),
+        Column("url", "slug", "url", "The program's page on the tracker."),
+        Column("short_name", "short_name", "text", "Common short name."),
+        Column("name", "name", "text", "Full official name."),
+        Column("administering_office", "administering_office", "text", "Office that runs it."),
+        Column("statute", "statute", "text", "Authorising statute."),
+        Column(
+            "policies",
+            related_names(
+                joins="cases_policy p JOIN cases_policy_programs pp ON pp.policy_id = p.id",
+                where=(
+                    'pp.fundingprogram_id = "cases_fundingprogram"."id" '
+                    f"AND p.publication_state = {PUBLISHED}"
+                ),
+                name="p.short_title",
+                order="p.issued_on, p.slug",
+            ),
+            "list",
+            "Policies that condition or affect the program.",
+        ),
+        Column("description", "description", "text", "What the program funds."),
+    ],
+)
+
+COURT_EXPORT = ExportSpec(
+    name="courts",
+    list_url_name="cases:court-list",
+    columns=[
+        Column("id", "id", "text", "CourtListener / courts-db identifier."),
+        Column("url", "id", "url", "The court's page on the tracker."),
+        Column("name", "name", "text", "Full name."),
+        Column("citation_string", "citation_string", "text", "Abbreviation used in citations."),
+        Column("level", "level", "text", "district, special, appellate or supreme."),
+        Column("appeals_to", "appeals_to_id", "text", "Id of the court that hears its appeals."),
+        Column("location", "location", "text", "State or territory."),
+        Column(
+            "ruling_count",
+            counted(
+                joins="cases_ruling r",
+                where=f'r.court_id = "cases_court"."id" AND r.publication_state = {PUBLISHED}',
+            ),
+            "integer",
+            "Number of published rulings the court issued.",
+        ),
+        Column(
+            "lawsuit_count",
+            counted(
+                joins="cases_lawsuit l",
+                where=f'l.court_id = "cases_court"."id" AND l.publication_state = {PUBLISHED}',
+            ),
+            "integer",
+            "Number of published lawsuits filed in the court.",
+        ),
+    ],
+)
+
+JURISDICTION_EXPORT = ExportSpec(
+    name="jurisdictions",
+    list_url_name="cases:jurisdiction-list",
+    columns=[
+        Column("slug", "slug", "text", "The jurisdiction's permanent key."),
+        Column("url", "slug", "url", "The jurisdiction's page on the tracker."),
+        Column("name", "name", "text", "Official name."),
+        Column("kind", "kind", "text", "state, county, city, city_county or other."),
+        Column("state", "state", "text", "Two-letter state code."),
+        Column(
+            "lawsuits",
+            related_names(
+                joins="cases_lawsuit l JOIN cases_lawsuit_plaintiffs lp ON lp.lawsuit_id = l.id",
+                where=(
+                    'lp.jurisdiction_id = "cases_jurisdiction"."id" '
+                    f"AND l.publication_state = {PUBLISHED}"
+                ),
+                name="l.caption",
+                order="l.filed_on, l.slug",
+            ),
+            "list",
+            "Lawsuits it brought as a plaintiff.",
+        ),
+        Column(
+            "named_by",
+            related_names(
+                joins="cases_policy p JOIN cases_policy_targets pt ON pt.policy_id = p.id",
+                where=(
+                    'pt.jurisdiction_id = "cases_jurisdiction"."id" '
+                    f"AND p.publication_state = {PUBLISHED}"
+                ),
+                name="p.short_title",
+                order="p.issued_on, p.slug",
+            ),
+            "list",
+            "Policies that name it (for example, letters it received).",
+        ),
+    ],
+)
+
+EXPORTS = [
+    RULING_EXPORT,
+    LAWSUIT_EXPORT,
+    POLICY_EXPORT,
+    PROGRAM_EXPORT,
+    COURT_EXPORT,
+    JURISDICTION_EXPORT,
+]
+
+
+# --- Rows ---------------------------------------------------------------------------------------
+
+
+def export_rows(spec: ExportSpec, queryset: QuerySet) -> Iterator[tuple]:
+    """The raw values of each column, one tuple per record, in the queryset's order."""
+    vendor = connection.vendor
+    values = {f"c{i}": column.expression(vendor) for i, column in enumerate(spec.columns)}
+    rows = queryset.annotate(**values).values_list(*values.keys())
+    return rows.iterator(chunk_size=2000)
+
+
+def _python_values(spec: ExportSpec, raw: tuple, base_url: str) -> list:
+    out: list = []
+    for column, value in zip(spec.columns, raw, strict=True):
+        if column.kind == "url":
+            value = f"{base_url}{value}/"
+        elif column.kind == "list":
+            value = value.split(UNIT_SEPARATOR) if value else []
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        out.append(value)
+    return out
+
+
+def _csv_cells(values: list) -> list[str]:
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("")
+        elif isinstance(value, list):
+            cells.append(neutralise(CSV_LIST_SEPARATOR.join(value)))
+        elif isinstance(value, str):
+            cells.append(neutralise(value))
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(spec.headers)
+    yield buffer.getvalue()
+    for chunk in _chunks(export_rows(spec, queryset), ROWS_PER_CHUNK):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(_csv_cells(_python_values(spec, raw, base_url)) for raw in chunk)
+        yield buffer.getvalue()
+
+
+def json_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
+    yield "["
+    first = True
+    for chunk in _chunks(export_rows(spec, queryset), ROWS_PER_CHUNK):
+        parts = []
+        for raw in chunk:
+            record = dict(zip(spec.headers, _python_values(spec, raw, base_url), strict=True))
+            parts.append(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
+            first = False
+        yield "".join(parts)
+    yield "\n]\n"
+
+
+def export_response(
+    spec: ExportSpec, queryset: QuerySet, fmt: str, *, site_root: str
+) -> StreamingHttpResponse:
+    """Stream the whole queryset as `fmt` (csv or json) with a dated filename.
+
+    `site_root` is the absolute URL of the site's root without a trailing slash
+    (e.g. "https://tracker.example"), used for each row's permanent link.
+    """
+    base_url = site_root + reverse(spec.list_url_name)
+    stream = csv_stream if fmt == "csv" else json_stream
+    response = StreamingHttpResponse(stream(spec, queryset, base_url), content_type=FORMATS[fmt])
+    filename = f"{spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

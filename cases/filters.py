@@ -1,0 +1,402 @@
+"""One FilterSet per public list. The list page and its CSV/JSON export share it, so a download
+always holds exactly the rows the page describes, in the same order.
+
+Parameter names are a public contract (DESIGN.md): people link to them and scripts call them.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cases.models import (
+    Court,
+    CourtLevel,
+    FundingProgram,
+    Ground,
+    Jurisdiction,
+    JurisdictionKind,
+    Lawsuit,
+    LawsuitStatus,
+    Policy,
+    PolicyKind,
+    Ruling,
+    RulingEffect,
+    RulingKind,
+    RulingOutcome,
+    RulingScope,
+)
+
+DATE_HELP = "YYYY-MM-DD"
+
+
+class StrictDateFilter(django_filters.DateFilter):
+    """A date filter that accepts only ISO dates (2017-11-20), so a typo is an error."""
+
+    field_class = forms.DateField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(*args, **kwargs)
+
+
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """Choose a record by its slug (the value that appears in its URL)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("method", "filter_related")
+        super().__init__(*args, **kwargs)
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """`sort=<key>`, applied after every other filter by TrackerFilterSet.
+
+    Each key maps to an ordering that ends in a unique column, so pages and exports never
+    shuffle rows that tie.
+    """
+
+    def __init__(self, *, orderings: dict[str, tuple[str, tuple[str, ...]]], default: str):
+        self.orderings = orderings
+        self.default = default
+        choices = [(key, label) for key, (label, _) in orderings.items()]
+        super().__init__(choices=choices, empty_label=None, label="Sort by", method="noop")
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def order(self, queryset: QuerySet, key: str | None) -> QuerySet:
+        return queryset.order_by(*self.orderings[key or self.default][1])
+
+
+class TrackerFilterSet(django_filters.FilterSet):
+    """Shared behaviour: strict validation, a free-text `q`, and `sort`."""
+
+    q = django_filters.CharFilter(
+        method="search", label="Search", max_length=200, help_text="Words to look for"
+    )
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:10]:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        sort = self.filters.get("sort")
+        if isinstance(sort, SortFilter):
+            queryset = sort.order(queryset, self.form.cleaned_data.get("sort"))
+        return queryset
+
+    def filter_related(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        raise NotImplementedError  # each FilterSet that uses SlugChoiceFilter defines its own
+
+    @property
+    def errors_text(self) -> str:
+        """The form's errors as short plain text, for exports and 400 responses."""
+        parts = []
+        for field, errors in self.form.errors.items():
+            label = field if field != "__all__" else "query"
+            parts.append(f"{label}: {' '.join(errors)}")
+        return "; ".join(parts)
+
+
+def court_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every court, grouped by level, for the court <select>."""
+    groups: dict[str, list[tuple[str, str]]] = {label: [] for _, label in CourtLevel.choices}
+    labels = dict(CourtLevel.choices)
+    for pk, name, level in Court.objects.order_by("name").values_list("id", "name", "level"):
+        groups[labels[level]].append((pk, name))
+    order = [CourtLevel.SUPREME, CourtLevel.APPELLATE, CourtLevel.DISTRICT, CourtLevel.SPECIAL]
+    return [(labels[level], groups[labels[level]]) for level in order if groups[labels[level]]]
+
+
+CIRCUITS = Court.objects.filter(level=CourtLevel.APPELLATE).order_by("name")
+
+
+class CourtField(forms.MultipleChoiceField):
+    """Court ids, validated against the courts table (choices are loaded lazily)."""
+
+    def valid_value(self, value) -> bool:
+        return value in self.valid_ids
+
+    @property
+    def valid_ids(self) -> set[str]:
+        return {pk for _, group in self.choices for pk, _ in group}
+
+
+class CourtFilter(django_filters.MultipleChoiceFilter):
+    field_class = CourtField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", court_choices)
+        kwargs.setdefault("label", "Court")
+        kwargs.setdefault("help_text", "One or more courts")
+        super().__init__(*args, **kwargs)
+
+
+class RulingFilter(TrackerFilterSet):
+    court = CourtFilter(field_name="court_id")
+    circuit = django_filters.ModelChoiceFilter(
+        queryset=CIRCUITS,
+        to_field_name="id",
+        method="filter_circuit",
+        label="Circuit",
+        help_text="A court of appeals and the district courts under it",
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=RulingKind.choices, label="Kind of ruling"
+    )
+    outcome = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=RulingOutcome.choices, label="Outcome"
+    )
+    scope = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=RulingScope.choices, label="Scope"
+    )
+    decided_after = StrictDateFilter(
+        field_name="decided_on", lookup_expr="gte", label="Decided on or after"
+    )
+    decided_before = StrictDateFilter(
+        field_name="decided_on", lookup_expr="lte", label="Decided on or before"
+    )
+    policy = SlugChoiceFilter(queryset=Policy.objects.published(), label="Policy")
+    program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
+    lawsuit = SlugChoiceFilter(queryset=Lawsuit.objects.published(), label="Lawsuit")
+    ground = SlugChoiceFilter(queryset=Ground.objects.all(), label="Legal ground")
+    sort = SortFilter(
+        orderings={
+            "-decided_on": ("Newest first", ("-decided_on", "-id")),
+            "decided_on": ("Oldest first", ("decided_on", "id")),
+            "court": ("Court", ("court__name", "-decided_on", "-id")),
+            "kind": ("Kind", ("kind", "-decided_on", "-id")),
+            "outcome": ("Outcome", ("outcome", "-decided_on", "-id")),
+        },
+        default="-decided_on",
+    )
+
+    search_fields = (
+        "summary",
+        "citation",
+        "judges",
+        "docket_number",
+        "court__name",
+        "court__citation_string",
+    )
+
+    class Meta:
+        model = Ruling
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        # Also match the caption or docket number of the case(s) the ruling was issued in.
+        for word in value.split()[:10]:
+            in_case = Lawsuit.objects.published().filter(
+                Q(caption__icontains=word) | Q(docket_number__icontains=word),
+                rulings=OuterRef("pk"),
+            )
+            condition = Exists(in_case)
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_circuit(self, queryset, name, value: Court):
+        return queryset.filter(Q(court=value) | Q(court__appeals_to=value))
+
+    def filter_related(self, queryset, name, value):
+        if name == "policy":
+            return queryset.filter(
+                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy=value))
+            )
+        if name == "program":
+            return queryset.filter(
+                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy__programs=value))
+            )
+        if name == "lawsuit":
+            return queryset.filter(
+                Exists(Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit=value))
+            )
+        return queryset.filter(
+            Exists(Ruling.grounds.through.objects.filter(ruling=OuterRef("pk"), ground=value))
+        )
+
+
+class LawsuitFilter(TrackerFilterSet):
+    court = CourtFilter(field_name="court_id")
+    circuit = django_filters.ModelChoiceFilter(
+        queryset=CIRCUITS,
+        to_field_name="id",
+        method="filter_circuit",
+        label="Circuit",
+        help_text="Suits filed in a court of appeals' district courts",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=LawsuitStatus.choices, label="Status"
+    )
+    policy = SlugChoiceFilter(queryset=Policy.objects.published(), label="Policy challenged")
+    program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
+    plaintiff = SlugChoiceFilter(queryset=Jurisdiction.objects.all(), label="Plaintiff")
+    filed_after = StrictDateFilter(
+        field_name="filed_on", lookup_expr="gte", label="Filed on or after"
+    )
+    filed_before = StrictDateFilter(
+        field_name="filed_on", lookup_expr="lte", label="Filed on or before"
+    )
+    sort = SortFilter(
+        orderings={
+            "-filed_on": ("Newest filing first", ("-filed_on", "slug")),
+            "filed_on": ("Oldest filing first", ("filed_on", "slug")),
+            "caption": ("Caption", ("caption", "slug")),
+            "court": ("Court", ("court__name", "-filed_on", "slug")),
+            "status": ("Status", ("status", "-filed_on", "slug")),
+        },
+        default="-filed_on",
+    )
+
+    search_fields = ("caption", "full_caption", "docket_number", "judge", "summary", "defendants")
+
+    class Meta:
+        model = Lawsuit
+        fields: list[str] = []
+
+    def filter_circuit(self, queryset, name, value: Court):
+        return queryset.filter(Q(court=value) | Q(court__appeals_to=value))
+
+    def filter_related(self, queryset, name, value):
+        through = {"policy": Lawsuit.policies.through, "plaintiff": Lawsuit.plaintiffs.through}
+        if name == "program":
+            links = Lawsuit.policies.through.objects.filter(
+                lawsuit=OuterRef("pk"), policy__programs=value
+            )
+        elif name == "policy":
+            links = through[name].objects.filter(lawsuit=OuterRef("pk"), policy=value)
+        else:
+            links = through[name].objects.filter(lawsuit=OuterRef("pk"), jurisdiction=value)
+        return queryset.filter(Exists(links))
+
+
+class PolicyFilter(TrackerFilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=PolicyKind.choices, label="Kind"
+    )
+    program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
+    sort = SortFilter(
+        orderings={
+            "issued_on": ("Oldest first", ("issued_on", "slug")),
+            "-issued_on": ("Newest first", ("-issued_on", "slug")),
+            "title": ("Title", ("short_title", "slug")),
+            "kind": ("Kind", ("kind", "issued_on", "slug")),
+        },
+        default="issued_on",
+    )
+
+    search_fields = ("title", "short_title", "citation", "summary", "issued_by")
+
+    class Meta:
+        model = Policy
+        fields: list[str] = []
+
+    def filter_related(self, queryset, name, value):
+        return queryset.filter(
+            Exists(
+                Policy.programs.through.objects.filter(policy=OuterRef("pk"), fundingprogram=value)
+            )
+        )
+
+
+class ProgramFilter(TrackerFilterSet):
+    sort = SortFilter(
+        orderings={"name": ("Name", ("short_name", "slug"))},
+        default="name",
+    )
+    search_fields = ("name", "short_name", "administering_office", "statute", "description")
+
+    class Meta:
+        model = FundingProgram
+        fields: list[str] = []
+
+
+class CourtListFilter(TrackerFilterSet):
+    level = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=CourtLevel.choices, label="Level"
+    )
+    circuit = django_filters.ModelChoiceFilter(
+        queryset=CIRCUITS,
+        to_field_name="id",
+        method="filter_circuit",
+        label="Circuit",
+        help_text="A court of appeals and the courts under it",
+    )
+    has_cases = django_filters.BooleanFilter(
+        method="filter_has_cases",
+        label="Only courts with cases",
+        widget=forms.CheckboxInput,
+    )
+    sort = SortFilter(
+        orderings={
+            "name": ("Name", ("name", "id")),
+            "id": ("Identifier", ("id",)),
+        },
+        default="name",
+    )
+    search_fields = ("id", "name", "citation_string", "location")
+
+    class Meta:
+        model = Court
+        fields: list[str] = []
+
+    def filter_circuit(self, queryset, name, value: Court):
+        return queryset.filter(Q(pk=value.pk) | Q(appeals_to=value))
+
+    def filter_has_cases(self, queryset, name, value: bool | None):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(Exists(Ruling.objects.published().filter(court=OuterRef("pk"))))
+            | Q(Exists(Lawsuit.objects.published().filter(court=OuterRef("pk"))))
+        )
+
+
+class JurisdictionFilter(TrackerFilterSet):
+    ROLE_CHOICES = [("plaintiff", "Plaintiff in a lawsuit"), ("target", "Named by a policy")]
+
+    kind = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=JurisdictionKind.choices, label="Kind"
+    )
+    state = django_filters.CharFilter(
+        method="filter_state",
+        label="State",
+        help_text="Two-letter code, e.g. CA",
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter state code, e.g. CA.")],
+    )
+    role = django_filters.ChoiceFilter(choices=ROLE_CHOICES, method="filter_role", label="Role")
+    sort = SortFilter(
+        orderings={
+            "name": ("Name", ("name", "slug")),
+            "state": ("State", ("state", "name", "slug")),
+        },
+        default="name",
+    )
+    search_fields = ("name", "state")
+
+    class Meta:
+        model = Jurisdiction
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value: str):
+        return queryset.filter(state=value.upper())
+
+    def filter_role(self, queryset, name, value: str):
+        if value == "plaintiff":
+            return queryset.filter(
+                Exists(Lawsuit.objects.published().filter(plaintiffs=OuterRef("pk")))
+            )
+        return queryset.filter(Exists(Policy.objects.published().filter(targets=OuterRef("pk"))))
