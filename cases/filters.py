@@ -64,10 +64,11 @@ class SortFilter(django_filters.ChoiceFilter):
         self.orderings = orderings
         self.default = default
         choices = [(key, label) for key, (label, _) in orderings.items()]
-        super().__init__(choices=choices, empty_label=None, label="Sort by", method="noop")
+        super().__init__(choices=choices, empty_label=None, label="Sort by", method=self.keep)
 
-    def noop(self, queryset, name, value):
-        return queryset
+    @staticmethod
+    def keep(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # ordering is applied last, by TrackerFilterSet.filter_queryset
 
     def order(self, queryset: QuerySet, key: str | None) -> QuerySet:
         return queryset.order_by(*self.orderings[key or self.default][1])
@@ -137,10 +138,17 @@ class CourtFilter(django_filters.MultipleChoiceFilter):
     field_class = CourtField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", court_choices)
         kwargs.setdefault("label", "Court")
         kwargs.setdefault("help_text", "One or more courts")
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, choices=[], **kwargs)
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            # Read the courts once per request: validation, the form and its labels share them.
+            super().field.choices = court_choices()
+        return self._field
 
 
 class RulingFilter(TrackerFilterSet):

@@ -1,0 +1,84 @@
+"""No N+1: a list page or an export makes the same number of queries for 1 row as for 50."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Court, Policy, Ruling
+from tests.factories import (
+    FundingProgramFactory,
+    JurisdictionFactory,
+    LawsuitFactory,
+    PolicyFactory,
+    RulingEffectFactory,
+    RulingFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URLS = [
+    "/rulings/",
+    "/rulings/?court=ilnd&kind=preliminary_injunction",
+    "/lawsuits/",
+    "/policies/",
+    "/programs/",
+    "/courts/",
+    "/jurisdictions/",
+    "/",
+]
+
+
+EXPORTS = ("csv", "json")
+
+
+def make_rows(count: int, court: Court) -> None:
+    """`count` rows in every list, each with related records to show."""
+    for _ in range(count):
+        policy = PolicyFactory()
+        plaintiff = JurisdictionFactory()
+        lawsuit = LawsuitFactory(court=court, plaintiffs=[plaintiff], policies=[policy])
+        ruling = RulingFactory(court=court, lawsuits=[lawsuit])
+        RulingEffectFactory(ruling=ruling, policy=policy)
+        policy.targets.add(plaintiff)
+        FundingProgramFactory().policies.add(policy)
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def court(db):
+    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+    return Court.objects.get(pk="ilnd")
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_queries_do_not_grow_with_rows(client, court, url):
+    """Pages stay within a small fixed budget; exports run one query plus validation's."""
+    joiner = "&" if "?" in url else "?"
+    urls = [url] if url == "/" else [url] + [f"{url}{joiner}format={fmt}" for fmt in EXPORTS]
+
+    make_rows(1, court)
+    with_one = [count_queries(client, each) for each in urls]
+    make_rows(49, court)
+    with_fifty = [count_queries(client, each) for each in urls]
+
+    assert with_fifty == with_one
+    assert with_one[0] <= 10
+    assert all(count <= 3 for count in with_one[1:])
+
+
+def test_detail_pages_do_not_grow_with_related_rows(client, court):
+    make_rows(1, court)
+    ruling = Ruling.objects.first()
+    urls = ["/courts/ilnd/", ruling.get_absolute_url(), Policy.objects.first().get_absolute_url()]
+    first = [count_queries(client, url) for url in urls]
+    make_rows(20, court)
+    assert [count_queries(client, url) for url in urls] == first
