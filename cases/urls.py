@@ -1,17 +1,20 @@
 from django.urls import path
 
-from cases import views
+from cases import feeds, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("rulings/", views.ruling_list, name="ruling-list"),
+    path("rulings/feed/", feeds.ruling_feed, name="ruling-feed"),
     path("rulings/<int:pk>/", views.ruling_detail, name="ruling-detail"),
     path("lawsuits/", views.lawsuit_list, name="lawsuit-list"),
     path("lawsuits/<slug:slug>/", views.lawsuit_detail, name="lawsuit-detail"),
+    path("lawsuits/<slug:slug>/feed/", feeds.lawsuit_feed, name="lawsuit-feed"),
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/<slug:slug>/", views.policy_detail, name="policy-detail"),
+    path("policies/<slug:slug>/feed/", feeds.policy_feed, name="policy-feed"),
     path("programs/", views.program_list, name="program-list"),
     path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
     path("courts/", views.court_list, name="court-list"),
