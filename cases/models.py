@@ -492,7 +492,13 @@ class Lawsuit(PublishableModel):
         blank=True, help_text="Named defendants, one per line, as on the docket."
     )
     policies = models.ManyToManyField(
-        Policy, related_name="lawsuits", help_text="Policies the suit challenges."
+        Policy,
+        blank=True,
+        related_name="lawsuits",
+        help_text=(
+            "Policies the suit challenges. Leave empty only while the challenged policy is not "
+            "yet recorded, and name it in the summary."
+        ),
     )
     related = models.ManyToManyField(
         "self",
