@@ -95,7 +95,7 @@ def _unusable_parameter(request: HttpRequest) -> str | None:
 
 def _page_number(request: HttpRequest) -> int | None:
     raw = request.GET.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:  # "²".isdigit() is True
         return None
     return int(raw)
 
