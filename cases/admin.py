@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponseBadRequest
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
+from cases import exports
 from cases.models import (
     Court,
     FundingProgram,
@@ -125,10 +128,50 @@ def _ruling_queryset():
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """The base of every admin here: history and revert, and links read as https."""
+    """The base of every admin here: history and revert, and links read as https.
+
+    Admins with an `export_spec` also offer CSV exports through the public export code: an
+    action for the selected rows, and an "Export CSV" link (templates/admin/cases/
+    change_list.html) for everything the changelist's current filters and search select.
+    """
 
     # A pasted 'example.org/page' becomes https://, not http:// (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    export_spec: exports.ExportSpec | None = None
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if self.export_spec is None:
+            return urls
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        view = self.admin_site.admin_view(self.export_view)
+        return [path("export.csv", view, name=name), *urls]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.export_spec is not None and self.has_view_permission(request):
+            action = type(self).export_selected
+            actions["export_selected"] = (action, "export_selected", action.short_description)
+        return actions
+
+    def _csv(self, request: HttpRequest, queryset):
+        # Re-select by key so the export query carries none of the changelist's annotations.
+        rows = self.model._default_manager.filter(pk__in=queryset.values("pk")).order_by("pk")
+        site_root = request.build_absolute_uri("/").rstrip("/")
+        return exports.export_response(self.export_spec, rows, "csv", site_root=site_root)
+
+    @admin.display(description="Export selected %(verbose_name_plural)s as CSV")
+    def export_selected(self, request, queryset):
+        return self._csv(request, queryset)
+
+    def export_view(self, request: HttpRequest):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("Invalid admin filter.\n", content_type="text/plain")
+        return self._csv(request, changelist.get_queryset(request))
 
 
 # --- Reference records --------------------------------------------------------------------------
@@ -167,6 +210,7 @@ class GroundAdmin(HistoryAdmin):
 
 @admin.register(Court)
 class CourtAdmin(HistoryAdmin):
+    export_spec = exports.COURT_EXPORT
     """Courts are reference data loaded from courts-db; editors may add or correct one."""
 
     list_display = ["name", "id", "citation_string", "level", "appeals_to", "location"]
@@ -184,6 +228,7 @@ class CourtAdmin(HistoryAdmin):
 
 @admin.register(FundingProgram)
 class FundingProgramAdmin(HistoryAdmin):
+    export_spec = exports.PROGRAM_EXPORT
     list_display = ["short_name", "name", "administering_office", "statute"]
     list_filter = ["administering_office"]
     search_fields = ["short_name", "name", "slug", "administering_office", "statute"]
@@ -193,6 +238,7 @@ class FundingProgramAdmin(HistoryAdmin):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(HistoryAdmin):
+    export_spec = exports.JURISDICTION_EXPORT
     list_display = ["name", "kind", "state", "slug"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "slug", "state"]
@@ -205,6 +251,7 @@ class JurisdictionAdmin(HistoryAdmin):
 
 @admin.register(Policy)
 class PolicyAdmin(HistoryAdmin):
+    export_spec = exports.POLICY_EXPORT
     list_display = ["short_title", "kind", "issued_on", "end_state", "publication_state"]
     list_filter = ["kind", "programs", "publication_state"]
     search_fields = ["title", "short_title", "citation", "slug"]
@@ -361,6 +408,7 @@ class RulingLinkInline(admin.TabularInline):
 
 @admin.register(Lawsuit)
 class LawsuitAdmin(HistoryAdmin):
+    export_spec = exports.LAWSUIT_EXPORT
     form = LawsuitAdminForm
     list_display = [
         "caption",
@@ -464,6 +512,7 @@ class RulingEffectInline(admin.TabularInline):
 
 @admin.register(Ruling)
 class RulingAdmin(HistoryAdmin):
+    export_spec = exports.RULING_EXPORT
     form = RulingAdminForm
     list_display = [
         "decided_on",
