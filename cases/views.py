@@ -300,15 +300,41 @@ def ruling_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/ruling_detail.html", context)
 
 
+def appeal_chains(rulings: list[Ruling]) -> list[list[Ruling]]:
+    """The rulings as paths through the courts: each chain starts at a ruling that reviews
+    none of the others and follows, in date order, the rulings that review it (district ->
+    circuit -> en banc -> Supreme Court). A ruling reviewed twice starts a branch of its own."""
+    by_id = {ruling.pk: ruling for ruling in rulings}
+    reviewers: dict[int, list[Ruling]] = {}
+    for ruling in rulings:
+        if ruling.reviews_id in by_id:
+            reviewers.setdefault(ruling.reviews_id, []).append(ruling)
+    chains: list[list[Ruling]] = []
+
+    def walk(chain: list[Ruling]) -> None:
+        later = reviewers.get(chain[-1].pk, [])
+        if not later:
+            chains.append(chain)
+        for index, reviewer in enumerate(later):
+            walk([*chain, reviewer] if index == 0 else [chain[-1], reviewer])
+
+    for ruling in rulings:
+        if ruling.reviews_id not in by_id:
+            walk([ruling])
+    return [chain for chain in chains if len(chain) > 1]
+
+
 @require_safe
 def lawsuit_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lawsuit = get_object_or_404(published_lawsuits().select_related("court"), slug=slug)
     rulings = ruling_rows(
         published_rulings().filter(lawsuits=lawsuit).order_by("decided_on", "pk")
     ).select_related("reviews", "reviews__court")
+    rulings = list(rulings)
     context = {
         "lawsuit": lawsuit,
         "rulings": rulings,
+        "chains": appeal_chains(rulings),
         "plaintiffs": lawsuit.plaintiffs.all(),
         "policies": lawsuit.policies.published().order_by("issued_on", "slug"),
         "related": lawsuit.related.published().select_related("court").order_by("filed_on"),

@@ -208,3 +208,20 @@ def test_dates_known_only_to_the_month_are_shown_as_month(client, courts):
 
     assert b"Aug 2017" in response.content
     assert b"1 Aug 2017" not in response.content
+
+
+def test_lawsuit_page_shows_its_path_through_the_courts(client, dispute):
+    page = client.get(dispute["lawsuits"][0].get_absolute_url()).content.decode()
+
+    chain = page[page.index("Path through the courts") :]
+    assert chain.index("N.D. Cal.") < chain.index("9th Cir.")
+    assert "affirmed in part" in chain
+
+
+def test_detail_pages_have_a_permanent_link_and_a_citation_line(client, dispute):
+    policy = dispute["policy"]
+
+    page = client.get(policy.get_absolute_url()).content.decode()
+
+    assert f"http://testserver{policy.get_absolute_url()}" in page
+    assert "“EO 13768 §9(a)”, Sanctuary funding litigation tracker, last updated" in page
