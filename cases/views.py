@@ -7,6 +7,7 @@ fallback to the unfiltered list.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from cases import exports, filters
+from cases import exports, filters, status
 from cases.models import (
     Court,
     CourtLevel,
@@ -269,6 +270,25 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
     return _list_view(request, JURISDICTION_LIST)
 
 
+def _as_of(request: HttpRequest) -> datetime.date | None:
+    """The `as_of` date a page is asked about (ISO), or None for today.
+
+    Raises ValueError for anything that is not an ISO date.
+    """
+    raw = request.GET.get("as_of", "")
+    if not raw:
+        return None
+    if len(raw) != 10:
+        raise ValueError(raw)
+    return datetime.date.fromisoformat(raw)
+
+
+def _bad_as_of() -> HttpResponse:
+    return HttpResponseBadRequest(
+        "as_of must be a date written YYYY-MM-DD.\n", content_type="text/plain; charset=utf-8"
+    )
+
+
 # --- Detail pages -------------------------------------------------------------------------------
 
 
@@ -347,11 +367,17 @@ def lawsuit_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     policy = get_object_or_404(published_policies().select_related("parent"), slug=slug)
+    try:
+        as_of = _as_of(request)
+    except ValueError:
+        return _bad_as_of()
     rulings = ruling_rows(
         published_rulings().filter(effects__policy=policy).order_by("-decided_on", "-pk")
     )
     context = {
         "policy": policy,
+        "status": status.policy_status(policy, as_of),
+        "as_of_asked": as_of,
         "parent": policy.parent if policy.parent and policy.parent.is_published else None,
         "children": policy.children.published().order_by("issued_on", "slug"),
         "programs": policy.programs.all(),
@@ -430,8 +456,15 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    try:
+        as_of = _as_of(request)
+    except ValueError:
+        return _bad_as_of()
+    policies = list(published_policies().order_by("issued_on", "slug"))
+    statuses = status.statuses_for(policies, as_of)
     context = {
-        "policies": published_policies().prefetch_related("programs").order_by("issued_on", "slug"),
+        "as_of_asked": as_of,
+        "policies": [(policy, statuses[policy.pk]) for policy in policies],
         "latest_rulings": ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10],
         "counts": {
             "policies": published_policies().count(),
