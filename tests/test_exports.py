@@ -105,7 +105,8 @@ def test_every_field_is_quoted(client, courts):
         assert line.startswith('"') and line.endswith('"')
 
 
-@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS + ("==",))
+# NUL cannot be stored in PostgreSQL text, so it goes through neutralise() alone (below).
+@pytest.mark.parametrize("trigger", [t for t in FORMULA_TRIGGERS if t != "\0"] + ["=="])
 def test_cells_that_start_like_a_formula_are_neutralised(client, courts, trigger):
     LawsuitFactory(caption=f'{trigger}HYPERLINK("http://evil")', court=courts["cand"])
 
@@ -113,6 +114,11 @@ def test_cells_that_start_like_a_formula_are_neutralised(client, courts, trigger
     (row,) = read_csv(text)
 
     assert row["caption"] == f'\'{trigger}HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
+def test_neutralise_prefixes_every_formula_trigger(trigger):
+    assert neutralise(f"{trigger}1+1") == f"'{trigger}1+1"
 
 
 def test_ordinary_text_is_left_alone():
