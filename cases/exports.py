@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Expression, F, QuerySet
+from django.db.models import CharField, Expression, F, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+
+from cases.status import statuses_for
 
 # Separates the names inside a multi-valued cell on its way out of the database.
 UNIT_SEPARATOR = "\x1f"
@@ -48,15 +50,18 @@ class Column:
     """One export column.
 
     `source` is a field path, or a function of the database vendor returning an expression.
-    `kind` is one of: text, date, integer, list (several names), url (the record's page).
+    `kind` is one of: text, date, integer, list (several names), url (the record's page),
+    derived (computed in Python by the spec's `derive`; `source` is None).
     """
 
     name: str
-    source: str | Callable[[str], Expression]
+    source: str | Callable[[str], Expression] | None
     kind: str
     description: str
 
     def expression(self, vendor: str) -> Expression:
+        if self.kind == "derived":
+            return Value(None, output_field=CharField())
         if callable(self.source):
             return self.source(vendor)
         return F(self.source)
@@ -67,6 +72,9 @@ class ExportSpec:
     name: str
     list_url_name: str
     columns: list[Column] = field(default_factory=list)
+    # For columns computed in Python ("derived"): given the export's queryset, a function from
+    # a row's first column to {column name: value}. Only for lists that stay small (policies).
+    derive: Callable[[QuerySet], Callable[[object], dict]] | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -104,6 +112,23 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
 
 
 PUBLISHED = "'published'"
+
+
+def _policy_statuses(queryset: QuerySet) -> Callable[[object], dict]:
+    policies = list(queryset.model._default_manager.filter(pk__in=queryset.values("pk")))
+    statuses = statuses_for(policies)
+    by_slug = {policy.slug: statuses[policy.pk] for policy in policies}
+
+    def lookup(slug: object) -> dict:
+        status = by_slug[slug]
+        return {
+            "status": status.code.value,
+            "status_as_of": status.as_of.isoformat(),
+            "status_detail": status.headline,
+        }
+
+    return lookup
+
 
 RULING_EXPORT = ExportSpec(
     name="rulings",
@@ -277,8 +302,17 @@ POLICY_EXPORT = ExportSpec(
         ),
         Column("ended_on", "ended_on", "date", "Date the policy ended, if it has."),
         Column("ended_by", "ended_by", "text", "What ended it."),
+        Column(
+            "status",
+            None,
+            "derived",
+            "Legal status today, computed from the rulings (code; see the list of statuses).",
+        ),
+        Column("status_as_of", None, "derived", "The date the status was computed for."),
+        Column("status_detail", None, "derived", "One sentence naming the controlling ruling(s)."),
         Column("summary", "summary", "text", "What the policy does."),
     ],
+    derive=_policy_statuses,
 )
 
 PROGRAM_EXPORT = ExportSpec(
@@ -402,10 +436,13 @@ def export_rows(spec: ExportSpec, queryset: QuerySet) -> Iterator[tuple]:
     return rows.iterator(chunk_size=2000)
 
 
-def _python_values(spec: ExportSpec, raw: tuple, base_url: str) -> list:
+def _python_values(spec: ExportSpec, raw: tuple, base_url: str, derived=None) -> list:
     out: list = []
+    extra = derived(raw[0]) if derived else {}
     for column, value in zip(spec.columns, raw, strict=True):
-        if column.kind == "url":
+        if column.kind == "derived":
+            value = extra.get(column.name)
+        elif column.kind == "url":
             value = f"{base_url}{value}/"
         elif column.kind == "list":
             value = value.split(UNIT_SEPARATOR) if value else []
@@ -441,6 +478,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
+    derived = spec.derive(queryset) if spec.derive else None
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(spec.headers)
@@ -448,17 +486,19 @@ def csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[
     for chunk in _chunks(export_rows(spec, queryset), ROWS_PER_CHUNK):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(_csv_cells(_python_values(spec, raw, base_url)) for raw in chunk)
+        writer.writerows(_csv_cells(_python_values(spec, raw, base_url, derived)) for raw in chunk)
         yield buffer.getvalue()
 
 
 def json_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
+    derived = spec.derive(queryset) if spec.derive else None
     yield "["
     first = True
     for chunk in _chunks(export_rows(spec, queryset), ROWS_PER_CHUNK):
         parts = []
         for raw in chunk:
-            record = dict(zip(spec.headers, _python_values(spec, raw, base_url), strict=True))
+            values = _python_values(spec, raw, base_url, derived)
+            record = dict(zip(spec.headers, values, strict=True))
             parts.append(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
             first = False
         yield "".join(parts)

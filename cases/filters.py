@@ -28,6 +28,7 @@ from cases.models import (
     RulingOutcome,
     RulingScope,
 )
+from cases.status import StatusCode, statuses_for
 
 DATE_HELP = "YYYY-MM-DD"
 
@@ -292,6 +293,13 @@ class LawsuitFilter(TrackerFilterSet):
 
 
 class PolicyFilter(TrackerFilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=StatusCode.choices,
+        method="filter_status",
+        label="Status today",
+    )
     kind = django_filters.MultipleChoiceFilter(
         widget=forms.CheckboxSelectMultiple, choices=PolicyKind.choices, label="Kind"
     )
@@ -311,6 +319,12 @@ class PolicyFilter(TrackerFilterSet):
     class Meta:
         model = Policy
         fields: list[str] = []
+
+    def filter_status(self, queryset, name, value: list[str]):
+        # Statuses are derived from the rulings, not stored: compute them for the (few)
+        # policies, in a fixed number of queries, and keep those with a chosen status.
+        statuses = statuses_for(queryset.order_by())
+        return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
 
     def filter_related(self, queryset, name, value):
         return queryset.filter(

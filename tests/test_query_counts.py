@@ -71,8 +71,11 @@ def test_queries_do_not_grow_with_rows(client, court, url):
     with_fifty = [count_queries(client, each) for each in urls]
 
     assert with_fifty == with_one
-    assert with_one[0] <= 10
-    assert all(count <= 3 for count in with_one[1:])
+    assert with_one[0] <= 15
+    # One query for the rows plus validation's; the policies' export also derives each
+    # policy's status, in a fixed number of queries.
+    export_budget = 10 if url.startswith("/policies/") else 3
+    assert all(count <= export_budget for count in with_one[1:])
 
 
 def test_detail_pages_do_not_grow_with_related_rows(client, court):

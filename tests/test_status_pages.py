@@ -1,5 +1,7 @@
 """The derived status on the dashboard and the policy pages, today or as of a past date."""
 
+import csv
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +35,20 @@ def test_dashboard_lists_every_policy_with_its_status(client, seeded):
 def test_a_bad_as_of_is_a_400(client, seeded, value):
     assert client.get(f"/?as_of={value}").status_code == 400
     assert client.get(f"{EO}?as_of={value}").status_code == 400
+
+
+def test_policies_filter_by_status_and_export_it(client, seeded):
+    rows = client.get("/policies/?status=ended").context["rows"]
+    assert [policy.slug for policy in rows] == ["eo-13768-sec-9a"]
+
+    response = client.get("/policies/?status=ended&format=csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    row = lines[1]
+    assert len(lines) == 2
+    assert '"status","status_as_of","status_detail"' in lines[0]
+    assert '"ended"' in row and "Revoked" in row
+    assert len(next(csv.reader([lines[0]]))) == len(next(csv.reader([row])))
+
+
+def test_an_unknown_status_is_a_400(client, seeded):
+    assert client.get("/policies/?status=winning").status_code == 400

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from cases import models
 from cases.exports import EXPORTS
+from cases.status import StatusCode
 
 TYPES = {
     "text": "text",
@@ -14,6 +15,7 @@ TYPES = {
     "integer": "integer",
     "list": "list (CSV: joined by `; `, JSON: array)",
     "url": "URL",
+    "derived": "text (computed from the rulings)",
 }
 
 CODES = [
@@ -25,6 +27,7 @@ CODES = [
     ("lawsuits `status`", models.LawsuitStatus),
     ("`*_precision`", models.DatePrecision),
     ("policies `kind`", models.PolicyKind),
+    ("policies `status`", StatusCode),
     ("policies `end_kind`", models.PolicyEnd),
     ("courts `level`", models.CourtLevel),
     ("jurisdictions `kind`", models.JurisdictionKind),
