@@ -81,6 +81,7 @@ class ListPage:
     export: exports.ExportSpec
     rows: Any = None  # a callable adding what the page's rows display
     title: str = ""
+    decorate: Any = None  # a callable given the page's rows as a list, to annotate them
 
 
 def _unusable_parameter(request: HttpRequest) -> str | None:
@@ -178,8 +179,17 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
         page_obj = paginator.page(number)
     except EmptyPage:
         raise Http404("No such page.") from None
-    context.update(page_obj=page_obj, rows=page_obj.object_list, count=paginator.count)
+    rows = list(page_obj.object_list)
+    if page.decorate:
+        page.decorate(rows)
+    context.update(page_obj=page_obj, rows=rows, count=paginator.count)
     return render(request, page.template, context)
+
+
+def _attach_statuses(policies: list[Policy]) -> None:
+    statuses = status.statuses_for(policies)
+    for policy in policies:
+        policy.status = statuses[policy.pk]
 
 
 RULING_LIST = ListPage(
@@ -203,6 +213,7 @@ POLICY_LIST = ListPage(
     queryset=published_policies,
     template="cases/policy_list.html",
     export=exports.POLICY_EXPORT,
+    decorate=_attach_statuses,
     rows=lambda qs: qs.prefetch_related("programs").annotate(
         lawsuit_count=Count("lawsuits", filter=Q(lawsuits__publication_state="published"))
     ),
