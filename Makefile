@@ -9,7 +9,7 @@ AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate seed run test test-fast lint format check clean
+.PHONY: install migrate seed run test test-fast lint format check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ format: install
 check: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) test
+
+# Benchmarks on PostgreSQL with bulk synthetic data; prints `name: value` ratios (see bench/).
+bench: install
+	bash bench/run.sh
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache db.sqlite3
