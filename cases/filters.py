@@ -152,15 +152,26 @@ class CourtFilter(django_filters.MultipleChoiceFilter):
         return self._field
 
 
+class CircuitFilter(django_filters.ModelChoiceFilter):
+    """`circuit=ca7`: the court of appeals and every court whose appeals go to it."""
+
+    def __init__(self, *args, court_field: str = "court", **kwargs):
+        self.court_field = court_field
+        kwargs.setdefault("help_text", "A court of appeals and the courts under it")
+        super().__init__(*args, queryset=CIRCUITS, to_field_name="id", label="Circuit", **kwargs)
+
+    def filter(self, queryset, value: Court | None):
+        if value is None:
+            return queryset
+        if self.court_field == "pk":
+            return queryset.filter(Q(pk=value.pk) | Q(appeals_to=value))
+        field = self.court_field
+        return queryset.filter(Q(**{field: value}) | Q(**{f"{field}__appeals_to": value}))
+
+
 class RulingFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
-    circuit = django_filters.ModelChoiceFilter(
-        queryset=CIRCUITS,
-        to_field_name="id",
-        method="filter_circuit",
-        label="Circuit",
-        help_text="A court of appeals and the district courts under it",
-    )
+    circuit = CircuitFilter(help_text="A court of appeals and the district courts under it")
     kind = django_filters.MultipleChoiceFilter(
         widget=forms.CheckboxSelectMultiple, choices=RulingKind.choices, label="Kind of ruling"
     )
@@ -217,9 +228,6 @@ class RulingFilter(TrackerFilterSet):
             queryset = queryset.filter(condition)
         return queryset
 
-    def filter_circuit(self, queryset, name, value: Court):
-        return queryset.filter(Q(court=value) | Q(court__appeals_to=value))
-
     def filter_related(self, queryset, name, value):
         if name == "policy":
             return queryset.filter(
@@ -240,13 +248,7 @@ class RulingFilter(TrackerFilterSet):
 
 class LawsuitFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
-    circuit = django_filters.ModelChoiceFilter(
-        queryset=CIRCUITS,
-        to_field_name="id",
-        method="filter_circuit",
-        label="Circuit",
-        help_text="Suits filed in a court of appeals' district courts",
-    )
+    circuit = CircuitFilter(help_text="Suits filed in a court of appeals' district courts")
     status = django_filters.MultipleChoiceFilter(
         widget=forms.CheckboxSelectMultiple, choices=LawsuitStatus.choices, label="Status"
     )
@@ -275,9 +277,6 @@ class LawsuitFilter(TrackerFilterSet):
     class Meta:
         model = Lawsuit
         fields: list[str] = []
-
-    def filter_circuit(self, queryset, name, value: Court):
-        return queryset.filter(Q(court=value) | Q(court__appeals_to=value))
 
     def filter_related(self, queryset, name, value):
         through = {"policy": Lawsuit.policies.through, "plaintiff": Lawsuit.plaintiffs.through}
@@ -350,12 +349,8 @@ class CourtListFilter(TrackerFilterSet):
     level = django_filters.MultipleChoiceFilter(
         widget=forms.CheckboxSelectMultiple, choices=CourtLevel.choices, label="Level"
     )
-    circuit = django_filters.ModelChoiceFilter(
-        queryset=CIRCUITS,
-        to_field_name="id",
-        method="filter_circuit",
-        label="Circuit",
-        help_text="A court of appeals and the courts under it",
+    circuit = CircuitFilter(
+        court_field="pk", help_text="A court of appeals and the courts under it"
     )
     has_cases = django_filters.BooleanFilter(
         method="filter_has_cases",
@@ -374,9 +369,6 @@ class CourtListFilter(TrackerFilterSet):
     class Meta:
         model = Court
         fields: list[str] = []
-
-    def filter_circuit(self, queryset, name, value: Court):
-        return queryset.filter(Q(pk=value.pk) | Q(appeals_to=value))
 
     def filter_has_cases(self, queryset, name, value: bool | None):
         if not value:
