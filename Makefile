@@ -9,7 +9,7 @@ AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate seed run test test-fast lint format check clean bench
+.PHONY: install migrate seed run serve test test-fast lint format check clean bench load backup restore
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: seed
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production-style serving: gunicorn with gunicorn.conf.py. Set DJANGO_SECRET_KEY, DATABASE_URL,
+# DJANGO_ALLOWED_HOSTS (and DJANGO_STATIC_MANIFEST=true after collectstatic) first.
+serve: install
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT)
+
 test: install $(AXE)
 	$(PY) -m pytest
 
@@ -58,6 +63,19 @@ check: lint
 # Benchmarks on PostgreSQL with bulk synthetic data; prints `name: value` ratios (see bench/).
 bench: install
 	bash bench/run.sh
+
+# Load test on PostgreSQL: gunicorn + wrk at 32 and 128 connections (see bench/load.sh).
+load: install
+	bash bench/load.sh
+
+# PostgreSQL backups of DATABASE_URL: `make backup` writes backups/tracker-<UTC time>.dump;
+# `make restore FILE=backups/tracker-....dump` replaces the database's contents with it.
+backup:
+	bash scripts/backup.sh
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/tracker-<time>.dump"; exit 2; }
+	bash scripts/restore.sh "$(FILE)"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache db.sqlite3

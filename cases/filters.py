@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from cases.caching import statuses_today, until_next_change
 from cases.models import (
     Court,
     CourtLevel,
@@ -28,7 +29,7 @@ from cases.models import (
     RulingOutcome,
     RulingScope,
 )
-from cases.status import StatusCode, statuses_for
+from cases.status import StatusCode
 
 DATE_HELP = "YYYY-MM-DD"
 
@@ -45,12 +46,56 @@ class StrictDateFilter(django_filters.DateFilter):
         super().__init__(*args, **kwargs)
 
 
-class SlugChoiceFilter(django_filters.ModelChoiceFilter):
-    """Choose a record by its slug (the value that appears in its URL)."""
+class SlugField(django_filters.fields.ChoiceField):
+    """A record chosen by its slug from a short list kept until the data next changes; cleans to
+    the record's primary key, so filtering needs no query to look the record up. The list is
+    read only when the form is shown or a value is given, never to validate an empty field."""
+
+    def __init__(self, *args, choices_name: str, source, **kwargs):
+        self.choices_name = choices_name
+        self.source = source
+        super().__init__(*args, choices=self._choices_now, **kwargs)
+
+    def _rows(self) -> list[tuple[str, str, int]]:
+        if not hasattr(self, "_loaded"):
+            self._loaded = until_next_change(self.choices_name, self._build)
+        return self._loaded
+
+    def _choices_now(self) -> list[tuple[str, str]]:
+        return [(slug, label) for slug, label, _ in self._rows()]
+
+    def _build(self) -> list[tuple[str, str, int]]:
+        return [(obj.slug, str(obj), obj.pk) for obj in self.source()]
+
+    def clean(self, value):
+        slug = super().clean(value)
+        return {s: pk for s, _, pk in self._rows()}.get(slug) if slug else None
+
+
+class SlugChoiceFilter(django_filters.ChoiceFilter):
+    """Choose one of a few records (policies, programs, grounds) by its slug, from a <select>.
+
+    The value reaching `filter_related` is the record's primary key.
+    """
+
+    field_class = SlugField
+
+    def __init__(self, *args, queryset, **kwargs):
+        model = queryset.model
+        kwargs.setdefault("method", "filter_related")
+        # One list per model: every FilterSet offers the same records of a model.
+        kwargs.setdefault("choices_name", model._meta.label_lower)
+        super().__init__(*args, source=lambda: queryset.all(), **kwargs)
+
+
+class SlugLookupFilter(django_filters.ModelChoiceFilter):
+    """Choose one of many records (lawsuits, jurisdictions) by the slug typed in a text box;
+    looked up only when given."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("method", "filter_related")
+        kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
 
 
@@ -121,18 +166,32 @@ def court_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(labels[level], groups[labels[level]]) for level in order if groups[labels[level]]]
 
 
-CIRCUITS = Court.objects.filter(level=CourtLevel.APPELLATE).order_by("name")
+def circuit_choices() -> list[tuple[str, str]]:
+    return list(
+        Court.objects.filter(level=CourtLevel.APPELLATE).order_by("name").values_list("id", "name")
+    )
+
+
+def _courts_now() -> list:
+    return until_next_change("courts", court_choices)
+
+
+def _circuits_now() -> list:
+    return until_next_change("circuits", circuit_choices)
 
 
 class CourtField(forms.MultipleChoiceField):
-    """Court ids, validated against the courts table (choices are loaded lazily)."""
+    """Court ids, validated against the courts table. The courts are read (or taken from the
+    cache) only when the form is shown or a court is given."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = _courts_now
+        super().__init__(*args, **kwargs)
 
     def valid_value(self, value) -> bool:
-        return value in self.valid_ids
-
-    @property
-    def valid_ids(self) -> set[str]:
-        return {pk for _, group in self.choices for pk, _ in group}
+        if not hasattr(self, "_valid_ids"):
+            self._valid_ids = {pk for _, group in self.choices for pk, _ in group}
+        return value in self._valid_ids
 
 
 class CourtFilter(django_filters.MultipleChoiceFilter):
@@ -144,42 +203,45 @@ class CourtFilter(django_filters.MultipleChoiceFilter):
         kwargs.setdefault("distinct", False)
         super().__init__(*args, choices=[], **kwargs)
 
-    @property
-    def field(self):
-        if not hasattr(self, "_field"):
-            # Read the courts once per request: validation, the form and its labels share them.
-            super().field.choices = court_choices()
-        return self._field
 
-
-class CircuitFilter(django_filters.ModelChoiceFilter):
+class CircuitFilter(django_filters.ChoiceFilter):
     """`circuit=ca7`: the court of appeals and every court whose appeals go to it."""
 
     def __init__(self, *args, court_field: str = "court", **kwargs):
         self.court_field = court_field
         kwargs.setdefault("help_text", "A court of appeals and the courts under it")
-        super().__init__(*args, queryset=CIRCUITS, to_field_name="id", label="Circuit", **kwargs)
+        super().__init__(*args, choices=_circuits_now, label="Circuit", **kwargs)
 
-    def filter(self, queryset, value: Court | None):
-        if value is None:
+    def filter(self, queryset, value: str | None):
+        if not value:
             return queryset
         if self.court_field == "pk":
-            return queryset.filter(Q(pk=value.pk) | Q(appeals_to=value))
+            return queryset.filter(Q(pk=value) | Q(appeals_to_id=value))
         field = self.court_field
-        return queryset.filter(Q(**{field: value}) | Q(**{f"{field}__appeals_to": value}))
+        under = Q(**{f"{field}_id": value}) | Q(**{f"{field}__appeals_to_id": value})
+        return queryset.filter(under)
 
 
 class RulingFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
     circuit = CircuitFilter(help_text="A court of appeals and the district courts under it")
     kind = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=RulingKind.choices, label="Kind of ruling"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=RulingKind.choices,
+        label="Kind of ruling",
     )
     outcome = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=RulingOutcome.choices, label="Outcome"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=RulingOutcome.choices,
+        label="Outcome",
     )
     scope = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=RulingScope.choices, label="Scope"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=RulingScope.choices,
+        label="Scope",
     )
     decided_after = StrictDateFilter(
         field_name="decided_on", lookup_expr="gte", label="Decided on or after"
@@ -189,7 +251,13 @@ class RulingFilter(TrackerFilterSet):
     )
     policy = SlugChoiceFilter(queryset=Policy.objects.published(), label="Policy")
     program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
-    lawsuit = SlugChoiceFilter(queryset=Lawsuit.objects.published(), label="Lawsuit")
+    # A text box, not a <select>: there may be tens of thousands of lawsuits, and the lawsuit's
+    # page links here with its slug filled in.
+    lawsuit = SlugLookupFilter(
+        queryset=Lawsuit.objects.published(),
+        label="Lawsuit",
+        help_text="The short name in the lawsuit's address, e.g. chicago-v-sessions",
+    )
     ground = SlugChoiceFilter(queryset=Ground.objects.all(), label="Legal ground")
     sort = SortFilter(
         orderings={
@@ -250,11 +318,19 @@ class LawsuitFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
     circuit = CircuitFilter(help_text="Suits filed in a court of appeals' district courts")
     status = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=LawsuitStatus.choices, label="Status"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=LawsuitStatus.choices,
+        label="Status",
     )
     policy = SlugChoiceFilter(queryset=Policy.objects.published(), label="Policy challenged")
     program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
-    plaintiff = SlugChoiceFilter(queryset=Jurisdiction.objects.all(), label="Plaintiff")
+    # A text box for the same reason as the rulings' `lawsuit`: jurisdictions are many.
+    plaintiff = SlugLookupFilter(
+        queryset=Jurisdiction.objects.all(),
+        label="Plaintiff",
+        help_text="The short name in the jurisdiction's address, e.g. chicago-il",
+    )
     filed_after = StrictDateFilter(
         field_name="filed_on", lookup_expr="gte", label="Filed on or after"
     )
@@ -300,7 +376,10 @@ class PolicyFilter(TrackerFilterSet):
         label="Status today",
     )
     kind = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=PolicyKind.choices, label="Kind"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=PolicyKind.choices,
+        label="Kind",
     )
     program = SlugChoiceFilter(queryset=FundingProgram.objects.all(), label="Funding program")
     sort = SortFilter(
@@ -322,7 +401,7 @@ class PolicyFilter(TrackerFilterSet):
     def filter_status(self, queryset, name, value: list[str]):
         # Statuses are derived from the rulings, not stored: compute them for the (few)
         # policies, in a fixed number of queries, and keep those with a chosen status.
-        statuses = statuses_for(queryset.order_by())
+        statuses = statuses_today(queryset.order_by())
         return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
 
     def filter_related(self, queryset, name, value):
@@ -347,7 +426,10 @@ class ProgramFilter(TrackerFilterSet):
 
 class CourtListFilter(TrackerFilterSet):
     level = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=CourtLevel.choices, label="Level"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=CourtLevel.choices,
+        label="Level",
     )
     circuit = CircuitFilter(
         court_field="pk", help_text="A court of appeals and the courts under it"
@@ -383,7 +465,10 @@ class JurisdictionFilter(TrackerFilterSet):
     ROLE_CHOICES = [("plaintiff", "Plaintiff in a lawsuit"), ("target", "Named by a policy")]
 
     kind = django_filters.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=JurisdictionKind.choices, label="Kind"
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=JurisdictionKind.choices,
+        label="Kind",
     )
     state = django_filters.CharFilter(
         method="filter_state",

@@ -530,6 +530,13 @@ class Lawsuit(PublishableModel):
             models.Index(fields=["court", "filed_on"], name="lawsuit_court_filed_idx"),
             # Lawsuit list sorted by filing date and the filed_after/filed_before filters.
             models.Index(fields=["filed_on", "slug"], name="lawsuit_filed_idx"),
+            # Lawsuit list in its default order, newest filing first (`-filed_on`, then slug):
+            # the first page without a full sort.
+            models.Index(fields=["-filed_on", "slug"], name="lawsuit_newest_idx"),
+            # Lawsuit list filtered by status (`status=`) in the default order, and `sort=status`.
+            models.Index(fields=["status", "-filed_on", "slug"], name="lawsuit_status_filed_idx"),
+            # Lawsuit list sorted by caption (`sort=caption`).
+            models.Index(fields=["caption", "slug"], name="lawsuit_caption_idx"),
         ]
 
     def __str__(self) -> str:
@@ -625,6 +632,15 @@ class Ruling(PublishableModel):
             models.Index(fields=["court", "decided_on"], name="ruling_court_decided_idx"),
             # Rulings list sorted by date and the decided_after/decided_before filters.
             models.Index(fields=["decided_on", "id"], name="ruling_decided_idx"),
+            # Rulings list filtered by kind (`kind=`) in the default order (newest first), and
+            # `sort=kind` (kind, then newest first).
+            models.Index(fields=["kind", "-decided_on", "-id"], name="ruling_kind_decided_idx"),
+            # Rulings list filtered by outcome (`outcome=`), and `sort=outcome`.
+            models.Index(
+                fields=["outcome", "-decided_on", "-id"], name="ruling_outcome_decided_idx"
+            ),
+            # Rulings list filtered by scope (`scope=`) in the default order.
+            models.Index(fields=["scope", "-decided_on", "-id"], name="ruling_scope_decided_idx"),
         ]
 
     def __str__(self) -> str:

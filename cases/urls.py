@@ -1,11 +1,13 @@
 from django.urls import path
 
-from cases import feeds, views
+from cases import dashboard, feeds, health, timeline, views
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("timeline/", timeline.timeline, name="timeline"),
+    path("healthz", health.healthz, name="healthz"),
     path("rulings/", views.ruling_list, name="ruling-list"),
     path("rulings/feed/", feeds.ruling_feed, name="ruling-feed"),
     path("rulings/<int:pk>/", views.ruling_detail, name="ruling-detail"),

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from cases import exports, filters, status
+from cases.caching import statuses_today
 from cases.models import (
     Court,
     CourtLevel,
@@ -82,6 +83,13 @@ class ListPage:
     rows: Any = None  # a callable adding what the page's rows display
     title: str = ""
     decorate: Any = None  # a callable given the page's rows as a list, to annotate them
+
+    def as_view(self):
+        @require_safe
+        def view(request: HttpRequest) -> HttpResponse:
+            return _list_view(request, self)
+
+        return view
 
 
 def _unusable_parameter(request: HttpRequest) -> str | None:
@@ -187,7 +195,7 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
 
 
 def _attach_statuses(policies: list[Policy]) -> None:
-    statuses = status.statuses_for(policies)
+    statuses = statuses_today(policies)
     for policy in policies:
         policy.status = statuses[policy.pk]
 
@@ -251,34 +259,12 @@ JURISDICTION_LIST = ListPage(
 )
 
 
-@require_safe
-def ruling_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, RULING_LIST)
-
-
-@require_safe
-def lawsuit_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, LAWSUIT_LIST)
-
-
-@require_safe
-def policy_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, POLICY_LIST)
-
-
-@require_safe
-def program_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, PROGRAM_LIST)
-
-
-@require_safe
-def court_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, COURT_LIST)
-
-
-@require_safe
-def jurisdiction_list(request: HttpRequest) -> HttpResponse:
-    return _list_view(request, JURISDICTION_LIST)
+ruling_list = RULING_LIST.as_view()
+lawsuit_list = LAWSUIT_LIST.as_view()
+policy_list = POLICY_LIST.as_view()
+program_list = PROGRAM_LIST.as_view()
+court_list = COURT_LIST.as_view()
+jurisdiction_list = JURISDICTION_LIST.as_view()
 
 
 def _as_of(request: HttpRequest) -> datetime.date | None:
@@ -460,27 +446,3 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sources": jurisdiction.sources.all(),
     }
     return render(request, "cases/jurisdiction_detail.html", context)
-
-
-# --- Dashboard ----------------------------------------------------------------------------------
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    try:
-        as_of = _as_of(request)
-    except ValueError:
-        return _bad_as_of()
-    policies = list(published_policies().order_by("issued_on", "slug"))
-    statuses = status.statuses_for(policies, as_of)
-    context = {
-        "as_of_asked": as_of,
-        "policies": [(policy, statuses[policy.pk]) for policy in policies],
-        "latest_rulings": ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10],
-        "counts": {
-            "policies": published_policies().count(),
-            "lawsuits": published_lawsuits().count(),
-            "rulings": published_rulings().count(),
-        },
-    }
-    return render(request, "cases/home.html", context)

@@ -26,6 +26,7 @@ URLS = [
     "/courts/",
     "/jurisdictions/",
     "/",
+    "/timeline/",
 ]
 
 
@@ -63,7 +64,8 @@ def court(db):
 def test_queries_do_not_grow_with_rows(client, court, url):
     """Pages stay within a small fixed budget; exports run one query plus validation's."""
     joiner = "&" if "?" in url else "?"
-    urls = [url] if url == "/" else [url] + [f"{url}{joiner}format={fmt}" for fmt in EXPORTS]
+    exports = [] if url in ("/", "/timeline/") else [f"{url}{joiner}format={f}" for f in EXPORTS]
+    urls = [url, *exports]
 
     make_rows(1, court)
     with_one = [count_queries(client, each) for each in urls]
@@ -71,7 +73,8 @@ def test_queries_do_not_grow_with_rows(client, court, url):
     with_fifty = [count_queries(client, each) for each in urls]
 
     assert with_fifty == with_one
-    assert with_one[0] <= 15
+    # The dashboard reads the most: statuses, counts, chart and latest rulings.
+    assert with_one[0] <= (20 if url == "/" else 15)
     # One query for the rows plus validation's; the policies' export also derives each
     # policy's status, in a fixed number of queries.
     export_budget = 10 if url.startswith("/policies/") else 3
@@ -85,3 +88,26 @@ def test_detail_pages_do_not_grow_with_related_rows(client, court):
     first = [count_queries(client, url) for url in urls]
     make_rows(20, court)
     assert [count_queries(client, url) for url in urls] == first
+
+
+LIST_URLS = [url for url in URLS if url not in ("/", "/timeline/")]
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_a_list_page_makes_at_most_five_queries(client, court, url):
+    """Once the form's choices are cached (until the next edit), a list page not seen before
+    reads the data version, the count, the page's rows and their related records: no more."""
+    make_rows(50, court)
+    client.get(url)
+    joiner = "&" if "?" in url else "?"
+    assert count_queries(client, f"{url}{joiner}page=1") <= 5
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+@pytest.mark.parametrize("fmt", EXPORTS)
+def test_an_export_makes_one_query_after_validation(client, court, url, fmt):
+    """The data version, then one query for every row with its related names."""
+    make_rows(50, court)
+    client.get(url)
+    joiner = "&" if "?" in url else "?"
+    assert count_queries(client, f"{url}{joiner}format={fmt}") == 2

@@ -5,6 +5,7 @@ raises ImproperlyConfigured at start-up rather than being silently ignored.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,11 +60,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "simple_history",
+    "axes",
     "cases",
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database outage becomes a static 503 page with Retry-After, not a 500.
+    "tracker.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,7 +78,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records which editor made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Public pages: ETag/304 and a page cache keyed on the data's last change (cases.caching).
+    "cases.caching.PublicPageCacheMiddleware",
+    # Last, as django-axes requires: turns a locked-out login attempt into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Rendered public pages and form choices are cached for this long, and in any case only until
+# the next change to the data (cases.caching). 0 turns the page cache off; ETags remain.
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+# Each gunicorn worker keeps its own in-memory cache: the keys carry the data version read from
+# the database, so workers never disagree about what is current.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tracker",
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 500)},
+    }
+}
 
 ROOT_URLCONF = "tracker.urls"
 WSGI_APPLICATION = "tracker.wsgi.application"
@@ -106,7 +128,24 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
+# PostgreSQL cancels any statement that runs longer than this, so one slow query cannot hold a
+# gunicorn worker (and a connection) for ever. 0 turns the limit off, e.g. for a long migration.
+STATEMENT_TIMEOUT_MS = env_int("DJANGO_STATEMENT_TIMEOUT_MS", 15000)
+if STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured("DJANGO_STATEMENT_TIMEOUT_MS must be 0 or more")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out client before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "tracker.middleware.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,3 +183,73 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- HTTPS, cookies and security headers -----------------------------------------------------
+# DJANGO_HTTPS says the site is reached over HTTPS (directly or through a TLS-terminating proxy).
+# It defaults to true in production, i.e. when DEBUG is off and a real DJANGO_SECRET_KEY is set,
+# so a deployment is secure without extra settings; `make run` and the tests (no key) serve
+# plain http. A machine with a key that must serve plain http (CI) sets DJANGO_HTTPS=false.
+HTTPS = env_flag("DJANGO_HTTPS", default=not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))
+
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+# A load balancer may probe the health check over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for the HSTS "preload" flag. Asking browsers to preload HTTPS-only for a
+    # domain and all its subdomains is a decision for whoever owns the parent domain, and hard to
+    # undo, so it is opt-in (DJANGO_HSTS_PRELOAD=true) and its warning is silenced until then.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # the admin never reads the CSRF cookie from JavaScript
+# Editors' sessions end after this many seconds (8 hours by default), even while in use.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 8 * 60 * 60)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Behind a reverse proxy (DJANGO_BEHIND_PROXY=true) exactly one proxy must sit in front of
+# gunicorn, and it must set X-Forwarded-Proto and append the client's address to
+# X-Forwarded-For; both headers are then trusted (for HTTPS detection and login lockouts).
+BEHIND_PROXY = env_flag("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere, admin included.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# --- Admin login lockouts (django-axes) -------------------------------------------------------
+# Five failed logins lock out that username from that address, and that address altogether,
+# for 15 minutes; a locked-out attempt answers 429 even with the right password.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "429.html"
+# The client's address: REMOTE_ADDR, or the address the one trusted proxy appended to
+# X-Forwarded-For when DJANGO_BEHIND_PROXY=true (never an address the client wrote itself).
+AXES_CLIENT_IP_CALLABLE = "tracker.middleware.client_ip"
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+)

@@ -29,6 +29,9 @@ PAGES: dict[str, tuple[Callable[[dict], str], int]] = {
     "court-detail": (lambda t: t["ilnd"].get_absolute_url(), 200),
     "jurisdiction-list": (lambda t: "/jurisdictions/", 200),
     "jurisdiction-detail": (lambda t: t["jurisdiction"].get_absolute_url(), 200),
+    "timeline": (lambda t: "/timeline/", 200),
+    "timeline-policy": (lambda t: f"/timeline/?policy={t['policy'].slug}", 200),
+    "timeline-invalid": (lambda t: "/timeline/?court=zzz&kind=zzz&after=yesterday", 400),
 }
 
 RUN_AXE = """async () => {

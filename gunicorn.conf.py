@@ -1,0 +1,25 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (or `make serve`).
+
+Every value can be overridden on the command line or through GUNICORN_CMD_ARGS; the address and
+the number of workers also come from GUNICORN_BIND and WEB_CONCURRENCY.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "tracker.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 9))
+# A worker that takes longer than this is killed and restarted; PostgreSQL cancels a statement
+# after DJANGO_STATEMENT_TIMEOUT_MS (15 s by default) first, so a slow query is a clean error.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow for ever.
+max_requests = 1000
+max_requests_jitter = 100
+accesslog = "-"
+errorlog = "-"
+# Headers and request lines beyond these are refused before Django sees them.
+limit_request_line = 8190
+limit_request_fields = 100

@@ -1,0 +1,201 @@
+"""Public pages are cached and answered conditionally, and no cached answer outlives an edit.
+
+Every way the data can change (a model save, an admin form, a bulk update that sends no
+signal, a many-to-many link, a delete) must give the next visitor the new page and a new ETag.
+"""
+
+import datetime
+import importlib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import caching
+from cases.models import Ground, Ruling
+from tests.factories import GroundFactory, LawsuitFactory, RulingFactory
+
+pytestmark = pytest.mark.django_db
+
+version_migration = importlib.import_module("cases.migrations.0006_data_version")
+
+
+def get(client, url, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body.decode(), len(queries)
+
+
+@pytest.fixture
+def ruling(db):
+    return RulingFactory(summary="The first summary of this ruling.")
+
+
+def test_a_repeat_view_is_served_from_the_cache_in_one_query(client, ruling):
+    first, first_html, first_queries = get(client, "/rulings/")
+    again, again_html, again_queries = get(client, "/rulings/")
+
+    assert first.status_code == again.status_code == 200
+    assert again_html == first_html
+    assert first_queries > 1
+    assert again_queries == 1  # the data version, nothing else
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Security-Policy"]  # outer middleware still labels cached pages
+
+
+def test_the_etag_answers_304_with_no_body(client, ruling):
+    first, _, _ = get(client, "/rulings/")
+    response, body, queries = get(client, "/rulings/", if_none_match=first["ETag"])
+
+    assert response.status_code == 304
+    assert body == ""
+    assert queries == 1
+    assert response["ETag"] == first["ETag"]
+    assert "must-revalidate" in response["Cache-Control"]
+
+
+def test_last_modified_answers_304_too(client, ruling):
+    first, _, _ = get(client, "/rulings/")
+    response, _, _ = get(client, "/rulings/", if_modified_since=first["Last-Modified"])
+    assert response.status_code == 304
+
+
+def test_each_address_is_its_own_page(client, ruling):
+    every, _, _ = get(client, "/rulings/")
+    other, html, _ = get(client, f"/rulings/?court={ruling.court_id}")
+    assert other["ETag"] != every["ETag"]
+    assert "1 ruling" in html or "(1 row" in html
+
+
+def test_a_saved_edit_is_shown_at_once(client, ruling):
+    first, _, _ = get(client, ruling.get_absolute_url())
+    ruling.summary = "A corrected summary, saved by an editor."
+    ruling.save()
+
+    response, html, _ = get(client, ruling.get_absolute_url(), if_none_match=first["ETag"])
+
+    assert response.status_code == 200
+    assert "A corrected summary" in html
+    assert response["ETag"] != first["ETag"]
+
+
+def test_a_bulk_update_without_signals_is_shown_at_once(client, ruling):
+    get(client, ruling.get_absolute_url())
+    Ruling.objects.filter(pk=ruling.pk).update(summary="Changed by a bulk update.")
+
+    _, html, _ = get(client, ruling.get_absolute_url())
+    assert "Changed by a bulk update." in html
+
+
+def test_a_new_link_between_records_is_shown_at_once(client, ruling):
+    other = LawsuitFactory(caption="Newly Linked v. Sessions", filed_on=datetime.date(2017, 1, 2))
+    get(client, "/rulings/")
+    ruling.lawsuits.add(other)
+
+    _, html, _ = get(client, "/rulings/")
+    assert "Newly Linked v. Sessions" in html
+
+
+def test_a_deleted_record_disappears_at_once(client, ruling):
+    gone = RulingFactory(summary="x", court=ruling.court)
+    _, before, _ = get(client, "/rulings/")
+    url = gone.get_absolute_url()
+    assert url in before
+    gone.delete()
+
+    _, after, _ = get(client, "/rulings/")
+    assert url not in after
+
+
+def test_an_edit_in_the_admin_is_shown_at_once(admin_client, client, ruling):
+    ground = GroundFactory(name="Spending Clause")
+    ruling.grounds.add(ground)
+    _, before, _ = get(client, "/rulings/")
+    assert "Spending Clause" in before  # the ground <select> lists it
+
+    url = f"/admin/cases/ground/{ground.pk}/change/"
+    response = admin_client.post(url, {"slug": ground.slug, "name": "Separation of powers"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Ground.objects.get(pk=ground.pk).name == "Separation of powers"
+
+    _, after, _ = get(client, "/rulings/")
+    assert "Separation of powers" in after
+    assert "Spending Clause" not in after
+
+
+def test_a_page_cached_yesterday_is_not_served_today(client, ruling, monkeypatch):
+    today = datetime.date(2026, 3, 1)
+    monkeypatch.setattr(caching.timezone, "localdate", lambda: today)
+    first, _, _ = get(client, "/policies/")
+
+    today = datetime.date(2026, 3, 2)
+    response, _, queries = get(client, "/policies/", if_none_match=first["ETag"])
+
+    assert response.status_code == 200
+    assert response["ETag"] != first["ETag"]
+    assert queries > 1
+
+
+def test_exports_get_an_etag_but_are_never_stored(client, ruling):
+    first, csv_text, first_queries = get(client, "/rulings/?format=csv")
+    again, again_text, again_queries = get(client, "/rulings/?format=csv")
+
+    assert again_text == csv_text
+    assert again_queries == first_queries == 2  # the version, then the rows: read again
+    assert again["ETag"] == first["ETag"]
+
+    response, body, _ = get(client, "/rulings/?format=csv", if_none_match=first["ETag"])
+    assert response.status_code == 304
+    assert body == ""
+
+
+def test_invalid_filters_are_not_cached(client, ruling):
+    first, _, _ = get(client, "/rulings/?court=zzz")
+    again, html, _ = get(client, "/rulings/?court=zzz")
+    assert first.status_code == again.status_code == 400
+    assert "ETag" not in again
+    assert "zzz is not one of the available choices" in html
+
+
+def test_the_health_check_is_never_cached(client):
+    response, body, _ = get(client, "/healthz")
+    assert body == "ok"
+    assert "ETag" not in response
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_admin_is_never_cached(admin_client, ruling):
+    response = admin_client.get("/admin/cases/ruling/")
+    assert "ETag" not in response
+
+
+def test_with_the_page_cache_off_pages_are_rendered_every_time(client, ruling, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    first, _, _ = get(client, "/rulings/")
+    again, _, queries = get(client, "/rulings/")
+    assert queries > 1
+    assert again["ETag"] == first["ETag"]  # conditional GET still works
+
+
+def test_every_case_table_moves_the_data_version():
+    """A table added later without a trigger would let cached pages go stale."""
+    tables = version_migration.case_tables(connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {row[0] for row in cursor.fetchall()}
+
+    assert "cases_ruling" in tables and "cases_ruling_lawsuits" in tables
+    for table in tables:
+        assert any(name.startswith(f"data_version_{table}") for name in triggers), table
+
+
+def test_the_version_moves_once_per_statement_or_row_and_never_back(ruling):
+    before = caching.read_data_version()
+    Ruling.objects.filter(pk=ruling.pk).update(summary="again")
+    after = caching.read_data_version()
+    assert after.counter > before.counter
+    assert after.changed_at >= before.changed_at

@@ -1,0 +1,214 @@
+"""The CSV exports through PostgreSQL's COPY: byte-identical to the Python path, one query,
+streamed, and safe when the client goes away half-way."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import exports
+from cases.models import Court, Effect, Ruling
+from cases.views import published_rulings
+from tests.factories import (
+    FundingProgramFactory,
+    GroundFactory,
+    JurisdictionFactory,
+    LawsuitFactory,
+    PolicyFactory,
+    RulingEffectFactory,
+    RulingFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="COPY ... TO STDOUT is PostgreSQL's; SQLite always uses the Python path "
+    "(CI runs this file again on PostgreSQL)",
+)
+
+NASTY = [
+    "=1+1",
+    "+cmd",
+    "-2",
+    "@SUM(A1)",
+    "\tTabbed",
+    "\rCarriage",
+    "\nNewline first",
+    'She said "no", then left',
+    "comma, separated, text",
+    "line one\nline two\r\nline three",
+    "Zürich – São Paulo – Łódź – 東京 – 😀",
+    "",
+    "'already quoted",
+    "  leading spaces",
+    "a=b",
+    "; separator-like ;",
+]
+
+# Every list with a few filters, including ones that make the query DISTINCT.
+URLS = [
+    "/rulings/",
+    "/rulings/?sort=decided_on",
+    "/rulings/?court=ilnd&court=cand",
+    "/rulings/?kind=tro&kind=order&outcome=mixed&outcome=challengers",
+    "/rulings/?sort=court&scope=nationwide&scope=none",
+    "/rulings/?q=said",
+    "/lawsuits/",
+    "/lawsuits/?status=pending&status=closed&sort=caption",
+    "/lawsuits/?court=ilnd",
+    "/programs/",
+    "/courts/",
+    "/courts/?has_cases=on&sort=id",
+    "/jurisdictions/",
+    "/jurisdictions/?sort=state",
+    "/policies/",
+]
+
+
+@pytest.fixture
+def nasty_data(db):
+    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+    courts = [Court.objects.get(pk=pk) for pk in ("ilnd", "cand", "ca7")]
+    grounds = [GroundFactory(name=f"{text} ground {i}") for i, text in enumerate(NASTY[:5])]
+    programs = [FundingProgramFactory(short_name=text or "empty") for text in NASTY[:4]]
+    for i, text in enumerate(NASTY):
+        policy = PolicyFactory(short_title=text, title=text or "untitled", summary=text)
+        policy.programs.set(programs[: i % 4])
+        place = JurisdictionFactory(name=f"{text} {i}")
+        policy.targets.add(place)
+        suits = [
+            LawsuitFactory(
+                caption=text,
+                court=courts[i % 2],
+                judge=text,
+                summary=text,
+                status=["pending", "closed"][i % 2],
+                plaintiffs=[place] if i % 3 else [],
+                policies=[policy] if i % 2 else [],
+            )
+            for _ in range(1 + i % 3)
+        ]
+        ruling = RulingFactory(
+            court=courts[i % 3],
+            lawsuits=suits,
+            decided_on=datetime.date(2018, 1, 1) + datetime.timedelta(days=i % 4),
+            kind=["tro", "order", "preliminary_injunction"][i % 3],
+            outcome=["mixed", "challengers", "government"][i % 3],
+            scope=["nationwide", "none"][i % 2],
+            judges=text,
+            citation=text,
+            docket_number=text,
+            summary=text,
+        )
+        ruling.grounds.set(grounds[: i % 4])
+        if i % 4:
+            RulingEffectFactory(ruling=ruling, policy=policy, effect=Effect.BLOCKS)
+        if i % 5 == 1:
+            RulingEffectFactory(ruling=ruling, policy=PolicyFactory(short_title=NASTY[i - 1]))
+    # A review (reviews_id not NULL) and an empty list everywhere for one more ruling.
+    first = Ruling.objects.order_by("pk").first()
+    RulingFactory(court=courts[2], reviews=first, disposition="affirmed", judges="", summary="")
+
+
+def python_path(monkeypatch):
+    monkeypatch.setattr(exports, "copy_supported", lambda spec: False)
+
+
+def download(client, url) -> bytes:
+    response = client.get(url + ("&" if "?" in url else "?") + "format=csv")
+    assert response.status_code == 200, url
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
+@postgresql_only
+@pytest.mark.parametrize("url", URLS)
+def test_copy_and_python_paths_write_byte_identical_csv(client, nasty_data, monkeypatch, url):
+    through_copy = download(client, url)
+    python_path(monkeypatch)
+    through_python = download(client, url)
+
+    assert through_copy == through_python
+    assert through_copy.count(b"\n") > 1  # not just a header
+
+
+@postgresql_only
+@pytest.mark.parametrize("spec", exports.EXPORTS, ids=lambda spec: spec.name)
+def test_every_spec_compares_equal_in_process(nasty_data, spec):
+    from cases import views
+
+    page = next(page for page in views.__dict__.values() if getattr(page, "export", None) is spec)
+    queryset = page.filterset({}, queryset=page.queryset()).qs
+    base = "https://tracker.example/list/"
+    python = "".join(exports.csv_stream(spec, queryset, base)).encode()
+    if not exports.copy_supported(spec):
+        assert spec.derive is not None  # only lists with derived columns keep the Python path
+        return
+    copied = b"".join(exports.copy_csv_stream(spec, queryset, base))
+    assert copied == python
+
+
+@postgresql_only
+def test_the_export_is_one_copy_query_after_validation(client, nasty_data):
+    with CaptureQueriesContext(connection) as plain:
+        download(client, "/rulings/")
+    with CaptureQueriesContext(connection) as filtered:
+        download(client, "/rulings/?court=ilnd&kind=tro")
+
+    for queries in (plain, filtered):
+        sqls = [q["sql"] for q in queries]
+        # The data version, the courts (to validate `court`, when given); then the COPY.
+        assert sqls[-1].startswith("COPY (SELECT")
+        assert sqls[-1].endswith("TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)")
+        assert not any("cases_ruling" in sql for sql in sqls[:-1])
+        assert len(sqls) <= 3
+
+
+@postgresql_only
+def test_policies_keep_the_python_path(client, nasty_data):
+    with CaptureQueriesContext(connection) as queries:
+        download(client, "/policies/")
+
+    assert not any(q["sql"].startswith("COPY") for q in queries)
+
+
+@postgresql_only
+def test_a_client_that_leaves_early_leaves_the_connection_usable(db):
+    call_command("generate_bulk", rulings=4000, lawsuits=200, seed=1, verbosity=0)
+    # The generator the response streams; a server closes it when the client disconnects.
+    stream = exports.copy_csv_stream(exports.RULING_EXPORT, published_rulings(), "http://x/")
+    header = next(stream)
+    first = next(stream)  # the COPY is now running, the queue filling up
+    assert header.startswith(b'"id","url"')
+    assert len(first) >= exports.COPY_CHUNK_BYTES
+
+    stream.close()
+
+    assert not any(t.name == "csv-copy-export" for t in threading.enumerate())
+    assert not connection.connection.isexecuting()
+    assert Ruling.objects.count() == 4000  # the same connection answers at once
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] != exports.COPY_STATEMENT_TIMEOUT
+
+
+@postgresql_only
+def test_a_whole_export_streams_in_chunks(client, db):
+    call_command("generate_bulk", rulings=3000, lawsuits=200, seed=2, verbosity=0)
+
+    response = client.get("/rulings/?format=csv")
+    chunks = list(response.streaming_content)
+
+    assert len(chunks) > 3
+    assert b"".join(chunks).count(b"\n") == 3001
+
+
+def test_both_paths_end_lines_with_a_newline(client, nasty_data):
+    text = download(client, "/lawsuits/")
+
+    assert text.startswith(b'"slug","url","caption"')
+    assert b"\r\n" not in text.replace(b'line two\r\nline three"', b"")
