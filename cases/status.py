@@ -656,6 +656,8 @@ def derive(
     effects: Iterable[EffectFacts],
     as_of: datetime.date,
     rulings: Iterable[RulingFacts] = (),
+    *,
+    with_history: bool = True,
 ) -> PolicyStatus:
     """The policy's status on `as_of`, from its rulings' effects.
 
@@ -672,7 +674,11 @@ def derive(
         dates = {d for d in dates if d < policy.ended_on} | {policy.ended_on}
     history: list[Change] = []
     previous = None
-    for day in sorted(d for d in dates if policy.issued_on <= d <= as_of):
+    # The history replays the rules as of every date a ruling was decided: what the policy page
+    # shows. Lists, the dashboard and exports need only the status now (with_history=False):
+    # one pass instead of one per date, which matters once a policy has hundreds of rulings.
+    history_days = sorted(d for d in dates if policy.issued_on <= d <= as_of)
+    for day in history_days if with_history else ():
         snap = now if day == as_of else _snapshot(policy, by_ruling, known, day)
         if snap.key() != previous:
             previous = snap.key()
@@ -716,12 +722,15 @@ def derive(
 
 
 def policy_status(policy: Policy, as_of: datetime.date | None = None) -> PolicyStatus:
-    """One policy's status on `as_of` (today if not given)."""
-    return statuses_for([policy], as_of)[policy.pk]
+    """One policy's status on `as_of` (today if not given), with its history."""
+    return statuses_for([policy], as_of, with_history=True)[policy.pk]
 
 
 def statuses_for(
-    policies: Iterable[Policy], as_of: datetime.date | None = None
+    policies: Iterable[Policy],
+    as_of: datetime.date | None = None,
+    *,
+    with_history: bool = False,
 ) -> dict[int, PolicyStatus]:
     """Every given policy's status on `as_of` (today if not given), keyed by policy id.
 
@@ -826,6 +835,10 @@ def statuses_for(
                     related.add(reviewer)
                     todo.append(reviewer)
         result[policy.pk] = derive(
-            PolicyFacts.from_policy(policy), effects, as_of, [facts[pk] for pk in related]
+            PolicyFacts.from_policy(policy),
+            effects,
+            as_of,
+            [facts[pk] for pk in related],
+            with_history=with_history,
         )
     return result

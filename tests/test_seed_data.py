@@ -37,8 +37,10 @@ COPS = "cops-fy2017-preference"
 NO_SEEDED_POLICY = {"chicago-v-sessions-fy2018"}
 
 
-def ruling(court: str, day: dt.date) -> Ruling:
-    return Ruling.objects.get(court_id=court, decided_on=day)
+def ruling(court: str, day: dt.date, kind: str | None = None) -> Ruling:
+    """The court's ruling of that day (not counting a stay of it entered the same day)."""
+    rulings = Ruling.objects.filter(court_id=court, decided_on=day)
+    return rulings.get(kind=kind) if kind else rulings.exclude(kind="stay").get()
 
 
 def slugs(queryset) -> set[str]:
@@ -135,6 +137,20 @@ def test_seventh_circuit_2020_records_no_disposition_while_scope_is_unconfirmed(
     assert r10.disposition == Disposition.NONE
     assert slugs(r10.lawsuits.all()) == {"chicago-v-sessions", "chicago-v-sessions-fy2018"}
     assert "not confirmed" in r10.summary
+
+
+def test_chicago_permanent_injunction_was_stayed_the_day_it_was_entered(seeded):
+    injunction = ruling("ilnd", dt.date(2018, 7, 27))
+    stay = ruling("ilnd", dt.date(2018, 7, 27), kind="stay")
+
+    assert injunction.kind == "permanent_injunction"
+    assert injunction.citation == "321 F. Supp. 3d 855"
+    assert slugs(stay.lawsuits.all()) == {"chicago-v-sessions"}
+    assert effect(stay, JAG17).effect == Effect.LIFTS_BLOCK
+    assert "not whether it spared Chicago" in stay.summary
+    # The 7th Cir. affirmed for Chicago; only that much of the block is counted after 2020.
+    r10 = Ruling.objects.get(citation="961 F.3d 882")
+    assert slugs(effect(r10, JAG17).protected.all()) == {"chicago-il"}
 
 
 def test_philadelphia_preliminary_injunction_protects_only_philadelphia(seeded):

@@ -670,7 +670,9 @@ TODAY = datetime.date(2026, 11, 28)  # a fixed "today": tests never read the clo
 
 
 def seeded_ruling(court: str, day: str) -> Ruling:
-    return Ruling.objects.get(court_id=court, decided_on=D(day))
+    """The court's ruling of that day (not a stay of it entered the same day)."""
+    rulings = Ruling.objects.filter(court_id=court, decided_on=D(day))
+    return rulings.get() if rulings.count() == 1 else rulings.exclude(kind=RulingKind.STAY).get()
 
 
 def ids(rulings) -> list[int]:
@@ -682,10 +684,21 @@ def seeded_policies(seeded) -> dict[str, Policy]:
     return {p.slug: p for p in Policy.objects.all()}
 
 
+def test_lists_get_the_same_status_without_the_history(seeded_policies) -> None:
+    policies = list(seeded_policies.values())
+    full = statuses_for(policies, TODAY, with_history=True)
+    brief = statuses_for(policies, TODAY)
+    for policy in policies:
+        assert brief[policy.pk].headline == full[policy.pk].headline
+        assert brief[policy.pk].code == full[policy.pk].code
+        assert brief[policy.pk].history == ()
+    assert any(status.history for status in full.values())
+
+
 @pytest.mark.parametrize("as_of", [D("2017-01-01"), NOV_27_2017, D("2019-07-13"), TODAY])
 def test_every_seeded_policy_has_a_coherent_status(seeded_policies, as_of) -> None:
     policies = list(seeded_policies.values())
-    statuses = statuses_for(policies, as_of)
+    statuses = statuses_for(policies, as_of, with_history=True)
     assert set(statuses) == {p.pk for p in policies}
     for policy in policies:
         status = statuses[policy.pk]
@@ -767,24 +780,28 @@ def test_seeded_byrne_jag_on_the_day_of_the_article(seeded_policies) -> None:
     )
 
 
-def test_seeded_byrne_jag_today_rests_on_a_nationwide_block_the_seed_says_was_stayed(
-    seeded_policies,
-) -> None:
-    """Reported, not bent: the seed records the N.D. Ill. permanent injunction of 27 Jul 2018
-    as blocking nationwide, with "stayed when entered" only in free text, and the 7th Cir.'s
-    2020 review with no disposition and "effect on the nationwide reach not confirmed". From
-    that structure the rules can only say "blocked nationwide"; the warnings say why to doubt."""
+def test_seeded_byrne_jag_today_is_blocked_only_where_that_is_confirmed(seeded_policies) -> None:
+    """The N.D. Ill. permanent injunction of 27 Jul 2018 was stayed when entered (recorded as
+    its own stay ruling), and the 7th Cir.'s 2020 review is confirmed only for Chicago: the
+    status lists the places certainly protected and never claims a nationwide block."""
     status = policy_status(seeded_policies["byrne-jag-fy2017-conditions"], TODAY)
     permanent = seeded_ruling("ilnd", "2018-07-27")
-    assert status.code == StatusCode.BLOCKED_NATIONWIDE
-    assert ids(status.controlling) == [permanent.pk, seeded_ruling("ca7", "2020-04-30").pk]
-    assert any(f"Ruling {permanent.pk}'s effect says" in w for w in status.warnings)
-    assert any("records no disposition" in w for w in status.warnings)
-    partial = {b.source.id: [j.slug for j in b.protected] for b in status.blocks}
-    assert partial[seeded_ruling("paed", "2018-06-06").pk] == ["philadelphia-pa"]
-    assert sorted(partial[seeded_ruling("cand", "2018-10-05").pk]) == [
-        "california",
-        "san-francisco-ca",
+    assert status.code == StatusCode.BLOCKED_PARTLY
+    protected = {b.source.id: sorted(j.slug for j in b.protected) for b in status.blocks}
+    assert protected == {
+        permanent.pk: ["chicago-il"],
+        seeded_ruling("paed", "2018-06-06").pk: ["philadelphia-pa"],
+        seeded_ruling("cand", "2018-10-05").pk: ["california", "san-francisco-ca"],
+    }
+    assert "nationwide" not in status.headline
+    assert not any("effect says" in w for w in status.warnings)
+
+
+def test_seeded_byrne_jag_while_the_chicago_injunction_was_stayed(seeded_policies) -> None:
+    status = policy_status(seeded_policies["byrne-jag-fy2017-conditions"], D("2018-08-01"))
+    assert status.code == StatusCode.BLOCKED_PARTLY
+    assert [b.source.id for b in status.blocks if not b.suspended] == [
+        seeded_ruling("paed", "2018-06-06").pk
     ]
 
 
