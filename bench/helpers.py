@@ -70,13 +70,23 @@ def count(client: Client, url: str) -> int:
 
 
 def queries() -> None:
+    """Queries of each list page and export at 1 and 50 rows (the court filter's ilnd rows:
+    every generated ruling is put in the N.D. Ill. for this count), in this order after each
+    change: `<list>?page=1` first (it also reads the form's choices, kept until the next
+    change), then the list itself (a first view of that address: not in the page cache), then
+    its exports."""
     client = Client()
     results: dict[str, list[int]] = {}
     for rows in (1, 50):
         call_command("generate_bulk", rulings=rows, lawsuits=rows, seed=1, verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_ruling SET court_id = 'ilnd'")
+            cursor.execute("UPDATE cases_ruling SET kind = 'preliminary_injunction'")
         for url in LIST_URLS:
             joiner = "&" if "?" in url else "?"
-            for variant in (url, f"{url}{joiner}format=csv", f"{url}{joiner}format=json"):
+            variants = [f"{url}{joiner}page=1", url]
+            variants += [f"{url}{joiner}format=csv", f"{url}{joiner}format=json"]
+            for variant in variants:
                 results.setdefault(variant, []).append(count(client, variant))
     for url, (one, fifty) in results.items():
         print(f"queries_per_page[{url}]: {one} at 1 row, {fifty} at 50 rows")
