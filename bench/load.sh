@@ -30,7 +30,7 @@ GUNICORN_PID=""
 cleanup() {
     if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
         kill "$GUNICORN_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 350); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$GUNICORN_PID" 2>/dev/null || true
     fi
     rm -rf "$WORK"
