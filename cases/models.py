@@ -7,6 +7,7 @@ scripts and the admin alike; the admin reports them as ordinary form errors.
 
 from __future__ import annotations
 
+from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -230,6 +231,8 @@ class Court(models.Model):
     id = models.CharField(
         primary_key=True,
         max_length=15,
+        # A slug, as the court's address (/courts/<id>/) requires.
+        validators=[validate_slug],
         help_text="CourtListener / courts-db identifier, e.g. 'cand', 'ca9', 'scotus'.",
     )
     name = models.CharField(max_length=200, help_text="Full name of the court.")

@@ -20,7 +20,7 @@ urlpatterns = [
     path("programs/", views.program_list, name="program-list"),
     path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
     path("courts/", views.court_list, name="court-list"),
-    path("courts/<str:pk>/", views.court_detail, name="court-detail"),
+    path("courts/<slug:pk>/", views.court_detail, name="court-detail"),
     path("jurisdictions/", views.jurisdiction_list, name="jurisdiction-list"),
     path("jurisdictions/<slug:slug>/", views.jurisdiction_detail, name="jurisdiction-detail"),
 ]
