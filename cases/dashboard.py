@@ -26,6 +26,7 @@ from cases.views import (
     published_policies,
     published_rulings,
     ruling_rows,
+    ruling_table_rows,
 )
 
 # Outcomes in the order the bars stack them: the two sides at the ends, the rest between.
@@ -227,7 +228,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "as_of_asked": as_of,
         "policies": [(policy, statuses[policy.pk]) for policy in policies],
-        "latest_rulings": ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10],
+        "latest_rulings": ruling_table_rows(
+            ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10]
+        ),
         "counts": counts,
         "chart": rulings_by_court(published_rulings(), as_of),
         "last_changed": changed,

@@ -6,12 +6,16 @@ Parameter names are a public contract (DESIGN.md): people link to them and scrip
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.choices import BaseChoiceIterator
 
-from cases.caching import statuses_today, until_next_change
+from cases.caching import current_version, statuses_today, until_next_change
 from cases.models import (
     Court,
     CourtLevel,
@@ -29,9 +33,12 @@ from cases.models import (
     RulingOutcome,
     RulingScope,
 )
+from cases.rendering import FilterFormRenderer
 from cases.status import StatusCode
 
 DATE_HELP = "YYYY-MM-DD"
+FILTER_FORM_RENDERER = FilterFormRenderer()
+_FORM_CLASSES: dict[type, type[forms.Form]] = {}
 
 
 class StrictDateFilter(django_filters.DateFilter):
@@ -46,30 +53,55 @@ class StrictDateFilter(django_filters.DateFilter):
         super().__init__(*args, **kwargs)
 
 
+class CachedChoices(BaseChoiceIterator):
+    """A form field's choices, built by `build` (which takes them from the cache kept until the
+    data next changes) when first gone through in a request, so a form validated against an
+    empty value never reads them; built afresh in each request, so a form class kept from one
+    request to the next never shows old ones. Unlike a callable's, they are not normalised
+    again at every pass (a court <select> is gone through several times a page): `build`
+    returns them in Django's normal form, (value, label) pairs or (group, [(value, label)])."""
+
+    def __init__(self, build: Callable[[], list]):
+        self.build = build
+        self.loaded: tuple[object, list] | None = None  # (the request's data version, choices)
+
+    def __iter__(self):
+        version, loaded = current_version(), self.loaded
+        if version is None or loaded is None or loaded[0] is not version:
+            loaded = (version, self.build())
+            if version is not None:
+                self.loaded = loaded
+        return iter(loaded[1])
+
+    def __deepcopy__(self, memo) -> CachedChoices:
+        return CachedChoices(self.build)
+
+
 class SlugField(django_filters.fields.ChoiceField):
     """A record chosen by its slug from a short list kept until the data next changes; cleans to
     the record's primary key, so filtering needs no query to look the record up. The list is
     read only when the form is shown or a value is given, never to validate an empty field."""
 
     def __init__(self, *args, choices_name: str, source, **kwargs):
-        self.choices_name = choices_name
-        self.source = source
-        super().__init__(*args, choices=self._choices_now, **kwargs)
-
-    def _rows(self) -> list[tuple[str, str, int]]:
-        if not hasattr(self, "_loaded"):
-            self._loaded = until_next_change(self.choices_name, self._build)
-        return self._loaded
-
-    def _choices_now(self) -> list[tuple[str, str]]:
-        return [(slug, label) for slug, label, _ in self._rows()]
-
-    def _build(self) -> list[tuple[str, str, int]]:
-        return [(obj.slug, str(obj), obj.pk) for obj in self.source()]
+        # Nothing read is kept on the field: a form class, and so its fields, outlive requests.
+        self.rows = functools.partial(_slug_rows, choices_name, source)
+        choices = CachedChoices(functools.partial(_slug_choices, self.rows))
+        super().__init__(*args, choices=choices, **kwargs)
 
     def clean(self, value):
         slug = super().clean(value)
-        return {s: pk for s, _, pk in self._rows()}.get(slug) if slug else None
+        return {s: pk for s, _, pk in self.rows()}.get(slug) if slug else None
+
+
+def _slug_rows(choices_name: str, source) -> list[tuple[str, str, int]]:
+    """(slug, label, primary key) of each record `source()` gives, until the data next changes."""
+    return until_next_change(
+        choices_name, lambda: [(obj.slug, str(obj), obj.pk) for obj in source()]
+    )
+
+
+def _slug_choices(rows) -> list[tuple[str, str]]:
+    return [(slug, label) for slug, label, _ in rows()]
 
 
 class SlugChoiceFilter(django_filters.ChoiceFilter):
@@ -128,6 +160,17 @@ class TrackerFilterSet(django_filters.FilterSet):
     )
     search_fields: tuple[str, ...] = ()
 
+    def get_form_class(self) -> type[forms.Form]:
+        """The form class, built once per FilterSet class rather than once per request: its
+        fields hold nothing of a request (every form deep-copies them, and each copy reads its
+        choices afresh). Its widgets are rendered by FILTER_FORM_RENDERER."""
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = super().get_form_class()
+            form_class.default_renderer = FILTER_FORM_RENDERER
+            _FORM_CLASSES[type(self)] = form_class
+        return form_class
+
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:10]:
             condition = Q()
@@ -180,12 +223,28 @@ def _circuits_now() -> list:
     return until_next_change("circuits", circuit_choices)
 
 
+def circuit_courts() -> dict[str, list[str]]:
+    """Each court of appeals' id, with its own id and those of the courts whose appeals go to it."""
+    courts: dict[str, list[str]] = {}
+    rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
+    for pk, level, appeals_to in rows:
+        if level == CourtLevel.APPELLATE:
+            courts.setdefault(pk, []).insert(0, pk)
+        if appeals_to:
+            courts.setdefault(appeals_to, []).append(pk)
+    return courts
+
+
+def _circuit_courts_now() -> dict[str, list[str]]:
+    return until_next_change("circuit-courts", circuit_courts)
+
+
 class CourtField(forms.MultipleChoiceField):
     """Court ids, validated against the courts table. The courts are read (or taken from the
     cache) only when the form is shown or a court is given."""
 
     def __init__(self, *args, **kwargs):
-        kwargs["choices"] = _courts_now
+        kwargs["choices"] = CachedChoices(_courts_now)
         super().__init__(*args, **kwargs)
 
     def valid_value(self, value) -> bool:
@@ -210,16 +269,17 @@ class CircuitFilter(django_filters.ChoiceFilter):
     def __init__(self, *args, court_field: str = "court", **kwargs):
         self.court_field = court_field
         kwargs.setdefault("help_text", "A court of appeals and the courts under it")
-        super().__init__(*args, choices=_circuits_now, label="Circuit", **kwargs)
+        super().__init__(*args, choices=CachedChoices(_circuits_now), label="Circuit", **kwargs)
 
     def filter(self, queryset, value: str | None):
         if not value:
             return queryset
         if self.court_field == "pk":
             return queryset.filter(Q(pk=value) | Q(appeals_to_id=value))
-        field = self.court_field
-        under = Q(**{f"{field}_id": value}) | Q(**{f"{field}__appeals_to_id": value})
-        return queryset.filter(under)
+        # The circuit's courts by id, from a list kept until the data next changes: the
+        # rulings' (or lawsuits') court index then serves the filter and its count, no join.
+        courts = _circuit_courts_now().get(value, [value])
+        return queryset.filter(**{f"{self.court_field}_id__in": courts})
 
 
 class RulingFilter(TrackerFilterSet):

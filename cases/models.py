@@ -7,11 +7,30 @@ scripts and the admin alike; the admin reports them as ordinary form errors.
 
 from __future__ import annotations
 
+import functools
+
 from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from simple_history.models import HistoricalRecords
+
+# Digits, so it fits an <int:...> and a <slug:...> converter alike, and long enough to occur
+# nowhere else in an address.
+_KEY_MARKER = "9081726354453627189"
+
+
+@functools.lru_cache(maxsize=64)
+def _address_around_key(viewname: str, kwarg: str, script_prefix: str) -> tuple[str, str]:
+    before, _, after = reverse(viewname, kwargs={kwarg: _KEY_MARKER}).partition(_KEY_MARKER)
+    return before, after
+
+
+def record_url(viewname: str, kwarg: str, key: int | str) -> str:
+    """`reverse(viewname, kwargs={kwarg: key})` for a record's integer or slug key, reversing
+    the pattern once per process rather than once per link: a list page shows hundreds."""
+    before, after = _address_around_key(viewname, kwarg, get_script_prefix())
+    return f"{before}{key}{after}"
 
 
 def _valid(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -266,7 +285,7 @@ class Court(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:court-detail", kwargs={"pk": self.pk})
+        return record_url("cases:court-detail", "pk", self.pk)
 
     @property
     def circuit(self) -> Court | None:
@@ -309,7 +328,7 @@ class FundingProgram(TimeStampedModel):
         return self.short_name
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:program-detail", kwargs={"slug": self.slug})
+        return record_url("cases:program-detail", "slug", self.slug)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -346,7 +365,7 @@ class Jurisdiction(TimeStampedModel):
         return f"{self.name}, {self.state}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:jurisdiction-detail", kwargs={"slug": self.slug})
+        return record_url("cases:jurisdiction-detail", "slug", self.slug)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -445,7 +464,7 @@ class Policy(PublishableModel):
         return self.short_title
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:policy-detail", kwargs={"slug": self.slug})
+        return record_url("cases:policy-detail", "slug", self.slug)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -546,7 +565,7 @@ class Lawsuit(PublishableModel):
         return f"{self.caption} ({self.docket_number})"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:lawsuit-detail", kwargs={"slug": self.slug})
+        return record_url("cases:lawsuit-detail", "slug", self.slug)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -631,8 +650,13 @@ class Ruling(PublishableModel):
             models.CheckConstraint(condition=~Q(reviews=F("id")), name="ruling_not_review_itself"),
         ]
         indexes = [
-            # Rulings list filtered by court (and circuit), in date order.
-            models.Index(fields=["court", "decided_on"], name="ruling_court_decided_idx"),
+            # Rulings list filtered by court (and circuit), newest first, and its count: only
+            # published rulings, so the count is read from the index alone.
+            models.Index(
+                fields=["court", "-decided_on", "-id"],
+                condition=Q(publication_state=PublicationState.PUBLISHED),
+                name="ruling_court_published_idx",
+            ),
             # Rulings list sorted by date and the decided_after/decided_before filters.
             models.Index(fields=["decided_on", "id"], name="ruling_decided_idx"),
             # Rulings list filtered by kind (`kind=`) in the default order (newest first), and
@@ -651,7 +675,7 @@ class Ruling(PublishableModel):
         return f"{label}, {self.court.citation_string}, {self.decided_on:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:ruling-detail", kwargs={"pk": self.pk})
+        return record_url("cases:ruling-detail", "pk", self.pk)
 
 
 class RulingEffect(TimeStampedModel):

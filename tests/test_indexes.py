@@ -48,6 +48,7 @@ def plans(client, url: str) -> list[str]:
         "/rulings/?court=ilnd&sort=decided_on",
         "/rulings/",  # the first page, newest first
         "/rulings/?kind=en_banc_opinion",
+        "/rulings/?circuit=ca7",
     ],
 )
 def test_ruling_list_pages_use_indexes(client, bulk, url):
@@ -65,3 +66,9 @@ def test_ruling_list_pages_use_indexes(client, bulk, url):
 def test_lawsuit_list_pages_use_indexes(client, bulk, url):
     for plan in plans(client, url):
         assert not SEQ_SCAN_ON_LAWSUITS.search(plan), plan
+
+
+def test_court_filter_reads_the_published_rulings_index_in_page_order(client, bulk):
+    page = [p for p in plans(client, "/rulings/?court=ilnd") if "Limit" in p]
+    assert page and "ruling_court_published_idx" in page[0], page
+    assert "Sort" not in page[0], page  # the index gives the order: no sort of the court's rows

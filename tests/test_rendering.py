@@ -1,0 +1,140 @@
+"""The fast paths of a list page show exactly what Django's own machinery would have shown:
+the filter forms' widgets and labels, the rulings table's rows, and records' addresses."""
+
+import datetime
+
+import pytest
+from django.forms.renderers import DjangoTemplates
+from django.test import RequestFactory
+from django.urls import reverse, set_script_prefix
+
+from cases import filters
+from cases.models import (
+    Court,
+    FundingProgram,
+    Jurisdiction,
+    Lawsuit,
+    Policy,
+    Ruling,
+    RulingKind,
+)
+from cases.rendering import FilterFormRenderer
+from cases.views import RULING_ROW_VALUES, RulingRow, ruling_table_rows
+from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
+
+pytestmark = pytest.mark.django_db
+
+FILTERSETS = [
+    (filters.RulingFilter, Ruling.objects.published()),
+    (filters.LawsuitFilter, Lawsuit.objects.published()),
+    (filters.PolicyFilter, Policy.objects.published()),
+    (filters.ProgramFilter, FundingProgram.objects.all()),
+    (filters.CourtListFilter, Court.objects.all()),
+    (filters.JurisdictionFilter, Jurisdiction.objects.all()),
+]
+
+# Chosen values (selected options, ticked boxes, typed text) and invalid ones (errors shown).
+QUERIES = [
+    "",
+    "court=ilnd&court=cand&circuit=ca7&kind=stay&kind=tro&outcome=mixed&policy=eo-13768-9a"
+    "&program=byrne-jag&sort=court&q=%3Cb%3E%22quoted%22+%26+more&decided_after=2017-01-02",
+    "court=nowhere&kind=verdict&decided_before=yesterday&lawsuit=no-such-case&sort=random",
+    "status=filed&status=closed&plaintiff=chicago-il&filed_after=2017-08-07&level=district"
+    "&has_cases=on&state=ca&role=plaintiff",
+]
+
+
+@pytest.mark.parametrize(("filterset_class", "queryset"), FILTERSETS)
+@pytest.mark.parametrize("query", QUERIES)
+def test_filter_forms_render_as_django_renders_them(seeded, filterset_class, queryset, query):
+    request = RequestFactory().get(f"/?{query}")
+    filterset = filterset_class(request.GET.copy(), queryset=queryset, request=request)
+    filterset.is_valid()
+    form = filterset.form
+    assert isinstance(form.renderer, FilterFormRenderer)
+
+    fields = list(form)
+    assert fields
+    for field in fields:
+        fast_widget, fast_label = str(field), field.label_tag()
+        form.renderer = DjangoTemplates()
+        try:
+            assert fast_widget == str(field), field.name
+            assert fast_label == field.label_tag(), field.name
+        finally:
+            form.renderer = filterset.form.default_renderer
+
+
+def test_a_selected_court_and_ticked_kind_show_as_chosen(seeded, client):
+    page = client.get("/rulings/?court=ilnd&kind=stay").content.decode()
+
+    assert '<option value="ilnd" selected>' in page
+    assert '<option value="cand">' in page
+    assert 'name="kind" value="stay" id="id_kind_6" checked>' in page
+
+
+def test_record_addresses_match_reverse_and_follow_the_script_prefix(seeded):
+    records = [
+        (Ruling.objects.first(), "cases:ruling-detail", "pk"),
+        (Court.objects.get(pk="ilnd"), "cases:court-detail", "pk"),
+        (Lawsuit.objects.first(), "cases:lawsuit-detail", "slug"),
+        (Policy.objects.first(), "cases:policy-detail", "slug"),
+        (FundingProgram.objects.first(), "cases:program-detail", "slug"),
+        (Jurisdiction.objects.first(), "cases:jurisdiction-detail", "slug"),
+    ]
+    for record, name, key in records:
+        assert record.get_absolute_url() == reverse(name, kwargs={key: getattr(record, key)})
+    set_script_prefix("/tracker/")
+    try:
+        ruling = records[0][0]
+        assert ruling.get_absolute_url() == f"/tracker/rulings/{ruling.pk}/"
+    finally:
+        set_script_prefix("/")
+
+
+def test_table_rows_carry_cases_and_policies_in_order(seeded):
+    court = Court.objects.get(pk="ilnd")
+    older = LawsuitFactory(court=court, caption="Older v. Case", filed_on=datetime.date(2017, 8, 1))
+    newer = LawsuitFactory(court=court, caption="Newer v. Case", filed_on=datetime.date(2017, 9, 1))
+    hidden = LawsuitFactory(court=court, caption="Draft v. Case", publication_state="draft")
+    ruling = RulingFactory(court=court, decided_on=datetime.date(2017, 10, 1))
+    ruling.lawsuits.set([newer, hidden, older])
+    first = PolicyFactory(short_title="First policy", issued_on=datetime.date(2017, 1, 1))
+    second = PolicyFactory(short_title="Second policy", issued_on=datetime.date(2017, 7, 1))
+    draft = PolicyFactory(short_title="Draft policy", publication_state="draft")
+    for policy in (second, draft, first):
+        RulingEffectFactory(ruling=ruling, policy=policy, effect="blocks")
+
+    from_model, from_values = (
+        ruling_table_rows([Ruling.objects.select_related("court").get(pk=ruling.pk)]),
+        ruling_table_rows(Ruling.objects.filter(pk=ruling.pk).values_list(*RULING_ROW_VALUES)),
+    )
+    assert from_model == from_values
+    (row,) = from_model
+    assert isinstance(row, RulingRow) and row.court_label == court.citation_string
+    assert [link.label for link in row.case_links] == ["Older v. Case", "Newer v. Case"]
+    assert [link.url for link in row.case_links] == [
+        older.get_absolute_url(),
+        newer.get_absolute_url(),
+    ]
+    assert [(link.note, link.label) for link in row.policy_links] == [
+        ("Blocks the policy", "First policy"),
+        ("Blocks the policy", "Second policy"),
+    ]
+
+
+def test_table_cells_are_escaped(seeded, client):
+    court = Court.objects.get(pk="ilnd")
+    suit = LawsuitFactory(court=court, caption='<script>alert("case")</script>')
+    ruling = RulingFactory(
+        court=court, kind=RulingKind.STAY, citation="<img src=x onerror=alert(1)>"
+    )
+    ruling.lawsuits.add(suit)
+    RulingEffectFactory(ruling=ruling, policy=PolicyFactory(short_title="<b>Bold</b> & co"))
+
+    page = client.get(f"/rulings/?lawsuit={suit.slug}").content.decode()
+
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>Bold" not in page
+    assert "&lt;script&gt;alert(&quot;case&quot;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in page
