@@ -2,6 +2,7 @@
 the filter forms' widgets and labels, the rulings table's rows, and records' addresses."""
 
 import datetime
+import re
 
 import pytest
 from django.forms.renderers import DjangoTemplates
@@ -138,3 +139,22 @@ def test_table_cells_are_escaped(seeded, client):
     assert "&lt;script&gt;alert(&quot;case&quot;)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in page
+
+
+def test_cached_choice_widgets_follow_the_chosen_values_and_errors(seeded, client):
+    first = client.get("/rulings/?court=ilnd").content.decode()
+    again = client.get("/rulings/?court=ilnd&kind=stay").content.decode()
+    other = client.get("/rulings/?court=cand").content.decode()
+    invalid = client.get("/rulings/?court=nowhere&kind=stay")
+    valid_again = client.get("/rulings/?kind=stay&sort=court").content.decode()
+
+    assert '<option value="ilnd" selected>' in first and '<option value="ilnd" selected>' in again
+    assert 'value="stay" id="id_kind_6" checked>' in again
+    assert 'value="stay" id="id_kind_6" checked>' not in first
+    assert '<option value="cand" selected>' in other
+    assert '<option value="ilnd" selected>' not in other
+    assert invalid.status_code == 400
+    court_select = re.search(r'<select name="court"[^>]*>', invalid.content.decode())
+    assert court_select and 'aria-invalid="true"' in court_select.group(0)
+    assert 'aria-invalid="true"' not in valid_again
+    assert '<option value="court" selected>Court</option>' in valid_again
