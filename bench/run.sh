@@ -10,8 +10,7 @@
 #   export_worker_memory[N] growth of the gunicorn worker's peak RSS (VmHWM) during that export
 #   list_page_vs_floor[...] requests/s of /rulings/?court=ilnd / requests/s of /healthz (wrk, 5 s):
 #                           repeat views (page cache), conditional repeat views (304), and
-#                           first views (a server with DJANGO_PAGE_CACHE_SECONDS=0: every
-#                           request renders the page, reads the form's choices and all)
+#                           first views (each request a new address: bench/first_views.lua)
 #   queries_per_page[...]   queries per list page and export at 1 and 50 rows (a small database,
 #                           `tracker_bench_queries`, in-process test client)
 # Everything is bounded in time and stays on loopback; gunicorn is stopped on exit.
@@ -125,14 +124,13 @@ if command -v wrk >/dev/null; then
     page=$(rate -H "If-None-Match: $etag" "$BASE$PAGE")
     ratio "list_page_vs_floor[conditional repeat view, 304]" "$page" "$trivial" "$PAGE"
 
-    # First views: restart with the page cache off, so every request renders the page.
-    kill "$GUNICORN_PID"; wait "$GUNICORN_PID" 2>/dev/null || true
-    DJANGO_PAGE_CACHE_SECONDS=0 .venv/bin/gunicorn tracker.wsgi -w 2 -b "127.0.0.1:$PORT" \
-        --timeout 300 --access-logfile /dev/null --error-logfile "$LOG/gunicorn.log" &
-    GUNICORN_PID=$!
-    for _ in $(seq 1 100); do curl -fs -o /dev/null "$BASE$PAGE" && break; sleep 0.2; done
-    for _ in 1 2 3 4 5 6; do curl -fs -o /dev/null "$BASE$PAGE"; done
-    page=$(rate "$BASE$PAGE")
+    # First views: every request an address no one asked before (bench/first_views.lua varies
+    # a lower date bound that excludes nothing), so the page cache never answers; the server
+    # runs as in production, form choices and statuses cached until the data next changes.
+    out=$(FIRST_VIEW_PATH="$PAGE" timeout 60 wrk -t2 -c2 -d5s --timeout 30s \
+        -s bench/first_views.lua "$BASE")
+    echo "$out" | grep -E "requests in|Non-2xx|timeout" | sed 's/^/# wrk: /' >&2
+    page=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     trivial=$(rate "$BASE$floor")
     ratio "list_page_vs_floor[first view]" "$page" "$trivial" "$PAGE"
 else
