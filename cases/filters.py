@@ -229,7 +229,7 @@ def circuit_courts() -> dict[str, list[str]]:
     rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
     for pk, level, appeals_to in rows:
         if level == CourtLevel.APPELLATE:
-            courts.setdefault(pk, []).insert(0, pk)
+            courts.setdefault(pk, []).append(pk)
         if appeals_to:
             courts.setdefault(appeals_to, []).append(pk)
     return courts

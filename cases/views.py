@@ -84,10 +84,9 @@ class RulingRow:
     citation: str
     court_id: str
     court_label: str
-    case_links: list[RowLink] = dataclasses.field(default_factory=list)  # its published lawsuits
-    policy_links: list[RowLink] = dataclasses.field(
-        default_factory=list
-    )  # what it did to each policy
+    # Its published lawsuits, and what it did to each published policy.
+    case_links: list[RowLink] = dataclasses.field(default_factory=list)
+    policy_links: list[RowLink] = dataclasses.field(default_factory=list)
 
     def get_absolute_url(self) -> str:
         return record_url("cases:ruling-detail", "pk", self.pk)
@@ -132,15 +131,11 @@ def ruling_table_rows(rulings: Iterable[Ruling | tuple]) -> list[RulingRow]:
     if not by_pk:
         return rows
     ids = ", ".join(["%s"] * len(by_pk))
-    through = Ruling.lawsuits.through._meta
     sql = f"""
-        SELECT link.{through.get_field("ruling").column}, 0, lawsuit.filed_on, lawsuit.slug,
-               lawsuit.caption, ''
-          FROM {through.db_table} link
-          JOIN {Lawsuit._meta.db_table} lawsuit
-            ON lawsuit.id = link.{through.get_field("lawsuit").column}
-         WHERE link.{through.get_field("ruling").column} IN ({ids})
-           AND lawsuit.publication_state = %s
+        SELECT link.ruling_id, 0, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, ''
+          FROM {Ruling.lawsuits.through._meta.db_table} link
+          JOIN {Lawsuit._meta.db_table} lawsuit ON lawsuit.id = link.lawsuit_id
+         WHERE link.ruling_id IN ({ids}) AND lawsuit.publication_state = %s
         UNION ALL
         SELECT effect.ruling_id, 1, policy.issued_on, policy.slug, policy.short_title,
                effect.effect
