@@ -29,6 +29,7 @@ from cases.models import (
     Jurisdiction,
     Lawsuit,
     Policy,
+    PolicyPart,
     PublicationState,
     Ruling,
     RulingEffect,
@@ -249,6 +250,25 @@ class JurisdictionAdmin(HistoryAdmin):
 # --- Policies -----------------------------------------------------------------------------------
 
 
+class PolicyPartInline(admin.TabularInline):
+    """Parts a court can rule on separately (the notice, access and § 1373 conditions)."""
+
+    model = PolicyPart
+    extra = 0
+    fields = ["position", "slug", "name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(PolicyPart)
+class PolicyPartAdmin(HistoryAdmin):
+    list_display = ["name", "policy", "position"]
+    list_select_related = ["policy"]
+    search_fields = ["name", "slug", "policy__short_title", "policy__title"]
+
+    def get_model_perms(self, request):
+        return {}  # edited on its policy's page; registered for the effects' autocomplete
+
+
 @admin.register(Policy)
 class PolicyAdmin(HistoryAdmin):
     export_spec = exports.POLICY_EXPORT
@@ -257,8 +277,9 @@ class PolicyAdmin(HistoryAdmin):
     search_fields = ["title", "short_title", "citation", "slug"]
     date_hierarchy = "issued_on"
     prepopulated_fields = {"slug": ["short_title"]}
-    autocomplete_fields = ["programs", "parent", "targets", "sources"]
+    autocomplete_fields = ["programs", "parent", "targets", "sources", "end_source"]
     actions = [publish_selected, unpublish_selected]
+    inlines = [PolicyPartInline]
     fieldsets = [
         (
             None,
@@ -280,7 +301,7 @@ class PolicyAdmin(HistoryAdmin):
         (
             "End",
             {
-                "fields": [("end_kind", "ended_on"), "ended_by"],
+                "fields": [("end_kind", "ended_on"), "ended_by", "end_source"],
                 "description": "Leave blank while the policy stands.",
             },
         ),
@@ -501,10 +522,19 @@ class RulingAdminForm(forms.ModelForm):
         return cleaned
 
 
-class RulingEffectInline(admin.TabularInline):
+class RulingEffectInline(admin.StackedInline):
+    """What the ruling did to each policy: stacked, one effect a block, so the fields that say
+    which parts, whom it protects and what it stays stay readable on a laptop screen."""
+
     model = RulingEffect
-    fields = ["policy", "effect", "protected", "detail"]
-    autocomplete_fields = ["policy", "protected"]
+    fk_name = "ruling"
+    fieldsets = [
+        (None, {"fields": ["policy", "parts", "effect", "holding"]}),
+        ("Who is protected", {"fields": ["reach", "states", "protected"]}),
+        ("Stays", {"fields": ["stays_ruling", "stay_ends_on"], "classes": ["collapse"]}),
+        (None, {"fields": ["detail"]}),
+    ]
+    autocomplete_fields = ["policy", "parts", "protected", "stays_ruling"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if obj is None else 0  # one blank row on a new ruling

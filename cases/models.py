@@ -84,9 +84,16 @@ class PolicyKind(models.TextChoices):
 
 
 class PolicyEnd(models.TextChoices):
-    REVOKED = "revoked", "Revoked"
+    REVOKED = "revoked", "Revoked by a later order"
+    REPEALED = "repealed", "Rescinded or repealed by the issuing agency"
     SUPERSEDED = "superseded", "Superseded"
     EXPIRED = "expired", "Expired"
+    WITH_PARENT = "with_parent", "Ended with the order it interprets"
+
+
+# Policies that are one-off actions (a round of letters, a round of awards), not standing rules:
+# they are never "in force"; their status says whether any court ruled on them.
+ACTION_KINDS = frozenset({PolicyKind.GRANT_AWARD, PolicyKind.ENFORCEMENT_LETTERS})
 
 
 class JurisdictionKind(models.TextChoices):
@@ -147,8 +154,54 @@ class Effect(models.TextChoices):
     KEEPS_BLOCK = "keeps_block", "Keeps an earlier block in force"
     NARROWS_BLOCK = "narrows_block", "Narrows an earlier block"
     LIFTS_BLOCK = "lifts_block", "Lifts an earlier block"
+    STAYS = "stays", "Stays a block"
     UPHOLDS = "upholds", "Upholds the policy"
     DECLINES = "declines", "Declines to block the policy"
+
+
+class Reach(models.TextChoices):
+    """Who a block protects: said by the court, never inferred from who sued."""
+
+    NOT_APPLICABLE = "", "Not applicable (the effect protects no one by itself)"
+    NATIONWIDE = "nationwide", "Nationwide: every government"
+    STATES = "states", "Every government within the named states"
+    JURISDICTIONS = "jurisdictions", "The named jurisdictions only"
+    NOBODY = "nobody", "Nobody (for a stay: the block is suspended wholly)"
+
+
+class Holding(models.TextChoices):
+    NONE = "", "No holding on the merits"
+    UNLAWFUL = "unlawful", "Held the policy (or the parts named) unlawful"
+    LAWFUL = "lawful", "Held the policy (or the parts named) lawful"
+
+
+# Two-letter codes of the states, the District of Columbia and the territories.
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "the District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "the U.S. Virgin Islands",
+    "AS": "American Samoa", "MP": "the Northern Mariana Islands",
+}  # fmt: skip
+
+
+def validate_state_codes(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    unknown = [code for code in value.split() if code not in US_STATES]
+    if unknown:
+        raise ValidationError(
+            "Give states as two-letter codes separated by spaces, e.g. 'CA' or 'NY NJ'; "
+            f"not known: {', '.join(unknown)}."
+        )
 
 
 # --- Querysets ----------------------------------------------------------------------------------
@@ -419,18 +472,31 @@ class Policy(PublishableModel):
         help_text="Jurisdictions the policy names (for example, recipients of letters).",
     )
     ended_on = models.DateField(
-        null=True, blank=True, help_text="Date the policy was revoked or superseded."
+        null=True,
+        blank=True,
+        help_text="Date the policy stopped having effect (revoked, repealed, expired).",
     )
     end_kind = models.CharField(
         max_length=16,
         choices=PolicyEnd.choices,
         blank=True,
-        help_text="How the policy ended; leave blank while it stands.",
+        help_text=(
+            "How the policy ended; leave blank while it stands. 'Ended with the order it "
+            "interprets' is for a memo whose parent order was revoked."
+        ),
     )
     ended_by = models.CharField(
         max_length=200,
         blank=True,
         help_text="What ended it, e.g. 'Executive Order 13993 (86 Fed. Reg. 7051)'.",
+    )
+    end_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policies_ended",
+        help_text="The document that ended it (the revoking order, the agency's notice).",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="policies")
 
@@ -468,6 +534,48 @@ class Policy(PublishableModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    @property
+    def is_action(self) -> bool:
+        return self.kind in ACTION_KINDS
+
+
+class PolicyPartManager(models.Manager):
+    def get_by_natural_key(self, policy_slug, slug):
+        return self.get(policy__slug=policy_slug, slug=slug)
+
+
+class PolicyPart(TimeStampedModel):
+    """A severable part of a policy that courts rule on separately, e.g. the notice condition
+    of the FY2017 Byrne JAG conditions. A policy without parts is ruled on as a whole."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="parts")
+    slug = models.SlugField(max_length=60, help_text="Short key within the policy, e.g. 'notice'.")
+    name = models.CharField(
+        max_length=120,
+        help_text="Name used in statuses, lower case, e.g. 'notice condition'.",
+    )
+    description = models.TextField(blank=True, help_text="What this part requires. Public.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in which parts are listed (smallest first)."
+    )
+
+    objects = PolicyPartManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["policy", "position", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "slug"], name="part_unique_slug_per_policy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.short_title}: {self.name}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.policy.slug, self.slug)
+
+    natural_key.dependencies = ["cases.policy"]
 
 
 # --- Lawsuits -----------------------------------------------------------------------------------
@@ -624,7 +732,11 @@ class Ruling(PublishableModel):
         Ground, blank=True, related_name="rulings", help_text="Legal grounds the ruling rests on."
     )
     policies = models.ManyToManyField(
-        Policy, through="RulingEffect", related_name="rulings", blank=True
+        Policy,
+        through="RulingEffect",
+        through_fields=("ruling", "policy"),
+        related_name="rulings",
+        blank=True,
     )
     summary = models.TextField(blank=True, help_text="What the court decided. Shown publicly.")
     sources = models.ManyToManyField(Source, blank=True, related_name="rulings")
@@ -679,30 +791,125 @@ class Ruling(PublishableModel):
 
 
 class RulingEffect(TimeStampedModel):
-    """What one ruling did to one policy."""
+    """What one ruling did to one policy, or to some of its parts, and for whom.
+
+    One ruling may have several effects on one policy: a court can block two conditions and
+    decline to block a third, or grant an injunction and stay its nationwide reach the same day.
+    """
 
     ruling = models.ForeignKey(Ruling, on_delete=models.CASCADE, related_name="effects")
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="effects")
-    effect = models.CharField(max_length=16, choices=Effect.choices)
+    parts = models.ManyToManyField(
+        PolicyPart,
+        blank=True,
+        related_name="effects",
+        help_text=(
+            "The parts of the policy this effect reaches; leave empty for the whole policy. "
+            "Example: Chicago's Sept 2017 injunction reached the notice and access conditions."
+        ),
+    )
+    effect = models.CharField(
+        max_length=16,
+        choices=Effect.choices,
+        help_text=(
+            "What the ruling did. An injunction: 'blocks'. An appeal that affirms: 'keeps "
+            "block'. A reversal or vacatur of an injunction: 'lifts block'. An order staying an "
+            "injunction pending appeal: 'stays' (it suspends, it does not end)."
+        ),
+    )
+    reach = models.CharField(
+        max_length=16,
+        choices=Reach.choices,
+        blank=True,
+        default=Reach.NOT_APPLICABLE,
+        help_text=(
+            "Who is protected, as the court said it: for 'blocks' and 'narrows block' the reach "
+            "of the relief; for 'stays' who stays protected (nobody: the stay is complete; the "
+            "named jurisdictions: 'nationwide effect stayed, the plaintiffs stay protected')."
+        ),
+    )
+    states = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_state_codes],
+        help_text="For a reach within named states: their two-letter codes, e.g. 'CA'.",
+    )
     protected = models.ManyToManyField(
         Jurisdiction,
         blank=True,
         related_name="protecting_effects",
-        help_text="Where a block is not nationwide: the jurisdictions it protects.",
+        help_text=(
+            "For a reach of named jurisdictions: each one the court protected (the plaintiffs, "
+            "or an association's members where the court said so)."
+        ),
+    )
+    stays_ruling = models.ForeignKey(
+        Ruling,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stayed_by_effects",
+        help_text=(
+            "For 'stays': the ruling whose block is stayed (it may be this ruling itself, when "
+            "an order grants relief and stays part of it the same day)."
+        ),
+    )
+    stay_ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "For 'stays': the day the stay was lifted, if an order lifted it; leave empty when "
+            "it lasted until the appeal was decided (that ends it by itself)."
+        ),
+    )
+    holding = models.CharField(
+        max_length=16,
+        choices=Holding.choices,
+        blank=True,
+        default=Holding.NONE,
+        help_text=(
+            "For a court of appeals' or the Supreme Court's decision on the merits: what it "
+            "held. It binds the courts of that circuit (all courts for the Supreme Court)."
+        ),
     )
     detail = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Which parts of the policy, if not all, e.g. 'notice and access conditions'.",
+        help_text="A short public note on what the court said, e.g. 'relief limited to Chicago'.",
     )
 
-    history = HistoricalRecords(m2m_fields=[protected])
+    history = HistoricalRecords(m2m_fields=[parts, protected])
 
     class Meta:
-        ordering = ["ruling", "policy"]
+        ordering = ["ruling", "policy", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["ruling", "policy"], name="effect_one_per_policy"),
             _valid("effect", Effect, "effect_valid"),
+            models.CheckConstraint(condition=Q(reach__in=Reach.values), name="effect_reach_valid"),
+            models.CheckConstraint(
+                condition=Q(holding__in=Holding.values), name="effect_holding_valid"
+            ),
+            # A block says whom it protects; a stay says what it stays.
+            models.CheckConstraint(
+                condition=~Q(effect__in=[Effect.BLOCKS, Effect.NARROWS_BLOCK, Effect.STAYS])
+                | ~Q(reach=""),
+                name="effect_reach_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(effect=Effect.STAYS, stays_ruling__isnull=False)
+                | (~Q(effect=Effect.STAYS) & Q(stays_ruling__isnull=True)),
+                name="effect_stay_names_ruling",
+            ),
+            models.CheckConstraint(
+                condition=Q(stay_ends_on__isnull=True) | Q(effect=Effect.STAYS),
+                name="effect_stay_end_only_for_stays",
+            ),
+            models.CheckConstraint(
+                condition=Q(states="") | Q(reach=Reach.STATES), name="effect_states_need_reach"
+            ),
+        ]
+        indexes = [
+            # Status rebuilds and the policy filters: every effect on a policy.
+            models.Index(fields=["policy", "ruling"], name="effect_policy_ruling_idx"),
         ]
 
     def __str__(self) -> str:
@@ -710,3 +917,7 @@ class RulingEffect(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return self.ruling.get_absolute_url()
+
+    @property
+    def state_codes(self) -> tuple[str, ...]:
+        return tuple(self.states.split())

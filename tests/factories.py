@@ -15,7 +15,9 @@ from cases.models import (
     Lawsuit,
     Policy,
     PolicyKind,
+    PolicyPart,
     PublicationState,
+    Reach,
     Ruling,
     RulingEffect,
     RulingKind,
@@ -137,6 +139,15 @@ class RulingFactory(factory.django.DjangoModelFactory):
         self.lawsuits.set(extracted)
 
 
+class PolicyPartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PolicyPart
+
+    policy = factory.SubFactory(PolicyFactory)
+    slug = factory.Sequence(lambda n: f"part-{n}")
+    name = factory.Sequence(lambda n: f"condition {n}")
+
+
 class RulingEffectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RulingEffect
@@ -144,3 +155,12 @@ class RulingEffectFactory(factory.django.DjangoModelFactory):
     ruling = factory.SubFactory(RulingFactory)
     policy = factory.SubFactory(PolicyFactory)
     effect = Effect.BLOCKS
+    # Blocks reach nationwide unless a test says otherwise; a narrowing names its jurisdictions;
+    # a stay suspends wholly.
+    reach = factory.LazyAttribute(
+        lambda o: {
+            Effect.BLOCKS: Reach.NATIONWIDE,
+            Effect.NARROWS_BLOCK: Reach.JURISDICTIONS,
+            Effect.STAYS: Reach.NOBODY,
+        }.get(o.effect, Reach.NOT_APPLICABLE)
+    )

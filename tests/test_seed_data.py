@@ -13,11 +13,14 @@ from cases.models import (
     Effect,
     FundingProgram,
     Ground,
+    Holding,
     Jurisdiction,
     Lawsuit,
     Policy,
     PolicyEnd,
+    PolicyPart,
     PublicationState,
+    Reach,
     Ruling,
     RulingEffect,
     RulingOutcome,
@@ -47,8 +50,14 @@ def slugs(queryset) -> set[str]:
     return set(queryset.values_list("slug", flat=True))
 
 
-def effect(ruling_: Ruling, policy_slug: str) -> RulingEffect:
-    return ruling_.effects.get(policy__slug=policy_slug)
+def effect(ruling_: Ruling, policy_slug: str, kind: str | None = None) -> RulingEffect:
+    """The ruling's effect on the policy (of the given kind, where it has several)."""
+    effects = ruling_.effects.filter(policy__slug=policy_slug)
+    return effects.get(effect=kind) if kind else effects.get()
+
+
+def parts(effect_: RulingEffect) -> set[str]:
+    return set(effect_.parts.values_list("slug", flat=True))
 
 
 # --- The article's rulings and their appeals ----------------------------------------------------
@@ -62,8 +71,9 @@ def test_nov_2017_permanent_injunction_is_one_ruling_in_both_california_cases(se
     assert r3.judges.startswith("William H. Orrick")
     assert r3.outcome == RulingOutcome.CHALLENGERS
     assert r3.scope == RulingScope.NATIONWIDE
-    assert r3.citation == ""  # first page of the F. Supp. 3d report is unconfirmed
+    assert r3.citation == "275 F. Supp. 3d 1196"  # as Judge Orrick cites it in 372 F. Supp. 3d 928
     assert effect(r3, EO).effect == Effect.BLOCKS
+    assert effect(r3, EO).reach == Reach.NATIONWIDE
     assert not effect(r3, EO).protected.exists()
     assert slugs(r3.grounds.all()) >= {
         "separation-of-powers",
@@ -97,7 +107,9 @@ def test_ninth_circuit_2018_affirms_in_part_and_narrows_the_block(seeded):
     assert "Fernandez" in r4.judges
     narrowed = effect(r4, EO)
     assert narrowed.effect == Effect.NARROWS_BLOCK
-    assert slugs(narrowed.protected.all()) == {"santa-clara-county-ca", "san-francisco-ca"}
+    # Upheld as applied within California, not only for the two plaintiffs.
+    assert (narrowed.reach, narrowed.states) == (Reach.STATES, "CA")
+    assert narrowed.holding == Holding.UNLAWFUL
     assert set(r4.lawsuits.all()) == set(r3.lawsuits.all())
 
 
@@ -110,10 +122,11 @@ def test_chicago_preliminary_injunction(seeded):
     assert r5.citation == "264 F. Supp. 3d 933"
     assert r5.outcome == RulingOutcome.MIXED
     assert r5.scope == RulingScope.NATIONWIDE
-    blocked = effect(r5, JAG17)
-    assert blocked.effect == Effect.BLOCKS
-    assert "notice and access" in blocked.detail
+    blocked = effect(r5, JAG17, Effect.BLOCKS)
+    assert parts(blocked) == {"notice", "access"}
+    assert blocked.reach == Reach.NATIONWIDE
     assert not blocked.protected.exists()
+    assert parts(effect(r5, JAG17, Effect.DECLINES)) == {"section-1373"}
 
 
 def test_seventh_circuit_2018_affirms_the_chicago_injunction(seeded):
@@ -129,28 +142,71 @@ def test_seventh_circuit_2018_affirms_the_chicago_injunction(seeded):
     assert effect(r7, JAG17).effect == Effect.KEEPS_BLOCK
 
 
-def test_seventh_circuit_2020_records_no_disposition_while_scope_is_unconfirmed(seeded):
+def test_seventh_circuit_2020_affirms_and_says_what_is_not_confirmed(seeded):
     r9 = ruling("ilnd", dt.date(2018, 7, 27))
     r10 = Ruling.objects.get(citation="961 F.3d 882")
 
     assert r10.reviews == r9
-    assert r10.disposition == Disposition.NONE
+    assert r10.decided_on == dt.date(2020, 4, 30)
+    assert r10.disposition == Disposition.AFFIRMED_IN_PART
     assert slugs(r10.lawsuits.all()) == {"chicago-v-sessions", "chicago-v-sessions-fy2018"}
+    assert "957 F.3d 772" in r10.summary and "amended on June 4, 2020" in r10.summary
     assert "not confirmed" in r10.summary
+    assert effect(r10, JAG17).holding == Holding.UNLAWFUL
 
 
-def test_chicago_permanent_injunction_was_stayed_the_day_it_was_entered(seeded):
+def test_chicago_permanent_injunction_was_stayed_beyond_chicago_the_day_it_was_entered(seeded):
     injunction = ruling("ilnd", dt.date(2018, 7, 27))
     stay = ruling("ilnd", dt.date(2018, 7, 27), kind="stay")
 
     assert injunction.kind == "permanent_injunction"
     assert injunction.citation == "321 F. Supp. 3d 855"
-    assert slugs(stay.lawsuits.all()) == {"chicago-v-sessions"}
-    assert effect(stay, JAG17).effect == Effect.LIFTS_BLOCK
-    assert "not whether it spared Chicago" in stay.summary
-    # The 7th Cir. affirmed for Chicago; only that much of the block is counted after 2020.
-    r10 = Ruling.objects.get(citation="961 F.3d 882")
-    assert slugs(effect(r10, JAG17).protected.all()) == {"chicago-il"}
+    assert parts(effect(injunction, JAG17)) == {"notice", "access", "section-1373"}
+    stayed = effect(stay, JAG17)
+    assert stayed.effect == Effect.STAYS
+    assert stayed.stays_ruling == injunction
+    # Only the nationwide scope was stayed: Chicago stayed protected.
+    assert (stayed.reach, slugs(stayed.protected.all())) == (Reach.JURISDICTIONS, {"chicago-il"})
+
+
+def test_seventh_circuit_stayed_the_preliminary_injunction_beyond_chicago_in_june_2018(seeded):
+    stay = Ruling.objects.get(court_id="ca7", decided_on=dt.date(2018, 6, 26))
+    stayed = effect(stay, JAG17)
+
+    assert stay.kind == "stay"
+    assert stayed.stays_ruling == ruling("ilnd", dt.date(2017, 9, 15))
+    assert slugs(stayed.protected.all()) == {"chicago-il"}
+    assert parts(stayed) == {"notice", "access"}
+
+
+def test_the_november_2018_california_order_stayed_its_own_nationwide_effect(seeded):
+    order = ruling("cand", dt.date(2018, 10, 5))
+
+    assert effect(order, JAG17, Effect.BLOCKS).reach == Reach.NATIONWIDE
+    stayed = effect(order, JAG17, Effect.STAYS)
+    assert stayed.stays_ruling == order
+    assert slugs(stayed.protected.all()) == {"california", "san-francisco-ca"}
+
+
+def test_second_circuit_upheld_the_conditions_and_split_the_circuits(seeded):
+    appeal = Ruling.objects.get(citation="951 F.3d 84")
+
+    assert appeal.court_id == "ca2"
+    assert appeal.decided_on == dt.date(2020, 2, 26)
+    assert appeal.disposition == Disposition.REVERSED
+    assert appeal.reviews.citation == "343 F. Supp. 3d 213"
+    assert effect(appeal, JAG17).holding == Holding.LAWFUL
+    assert Ruling.objects.get(citation="954 F.3d 23").court_id == "ca1"
+    assert Ruling.objects.get(citation="941 F.3d 931").decided_on == dt.date(2019, 10, 31)
+
+
+def test_the_byrne_jag_conditions_have_three_parts_and_were_repealed_in_april_2021(seeded):
+    conditions = Policy.objects.get(slug=JAG17)
+
+    assert [p.slug for p in conditions.parts.all()] == ["notice", "access", "section-1373"]
+    assert conditions.end_kind == PolicyEnd.REPEALED
+    assert conditions.ended_on == dt.date(2021, 4, 22)
+    assert conditions.end_source is not None
 
 
 def test_philadelphia_preliminary_injunction_protects_only_philadelphia(seeded):
@@ -202,12 +258,14 @@ def test_executive_order_was_revoked_in_2021(seeded):
     assert eo.ended_by == "Executive Order 13993 (86 Fed. Reg. 7051)"
 
 
-def test_ag_memo_date_is_known_only_to_the_month(seeded):
+def test_ag_memo_was_issued_on_may_22_2017_and_ended_with_the_order(seeded):
     memo = Policy.objects.get(parent__slug=EO)
 
     assert memo.kind == "memorandum"
-    assert memo.issued_on_precision == DatePrecision.MONTH
-    assert (memo.issued_on.year, memo.issued_on.month) == (2017, 5)
+    assert memo.issued_on == dt.date(2017, 5, 22)
+    assert memo.issued_on_precision == DatePrecision.DAY
+    assert memo.end_kind == PolicyEnd.WITH_PARENT
+    assert memo.ended_on == Policy.objects.get(slug=EO).ended_on
 
 
 def test_grant_policies_belong_to_their_programs(seeded):
@@ -287,14 +345,15 @@ def test_every_record_is_published(seeded):
         assert not model.objects.exclude(publication_state=PublicationState.PUBLISHED).exists()
 
 
-def test_california_byrne_jag_suits_are_dated_to_the_month(seeded):
-    for slug in ("san-francisco-v-sessions", "california-v-sessions"):
-        lawsuit = Lawsuit.objects.get(slug=slug)
-        assert lawsuit.filed_on_precision == DatePrecision.MONTH
-        assert (lawsuit.filed_on.year, lawsuit.filed_on.month) == (2017, 8)
-    assert slugs(Lawsuit.objects.get(slug="san-francisco-v-sessions").related.all()) == {
-        "california-v-sessions"
+def test_california_byrne_jag_suits_are_dated_to_the_day(seeded):
+    filed = {
+        slug: Lawsuit.objects.get(slug=slug)
+        for slug in ("san-francisco-v-sessions", "california-v-sessions")
     }
+    assert filed["san-francisco-v-sessions"].filed_on == dt.date(2017, 8, 11)
+    assert filed["california-v-sessions"].filed_on == dt.date(2017, 8, 14)
+    assert {lawsuit.filed_on_precision for lawsuit in filed.values()} == {DatePrecision.DAY}
+    assert slugs(filed["san-francisco-v-sessions"].related.all()) == {"california-v-sessions"}
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -314,6 +373,8 @@ COUNTED = (
     Lawsuit.related.through,
     Ruling.lawsuits.through,
     RulingEffect.protected.through,
+    RulingEffect.parts.through,
+    PolicyPart,
 )
 
 

@@ -39,14 +39,15 @@ def test_a_bad_as_of_is_a_400(client, seeded, value):
 
 def test_policies_filter_by_status_and_export_it(client, seeded):
     rows = client.get("/policies/?status=ended").context["rows"]
-    assert [policy.slug for policy in rows] == ["eo-13768-sec-9a"]
+    ended = ["eo-13768-sec-9a", "ag-memo-eo-13768-sec-9a", "byrne-jag-fy2017-conditions"]
+    assert [policy.slug for policy in rows] == ended
 
     response = client.get("/policies/?status=ended&format=csv")
     lines = b"".join(response.streaming_content).decode().splitlines()
     row = lines[1]
-    assert len(lines) == 2
+    assert len(lines) == 4
     assert '"status","status_as_of","status_detail"' in lines[0]
-    assert '"ended"' in row and "Revoked" in row
+    assert '"ended"' in row and "Revoked on 20 Jan 2021" in row
     assert len(next(csv.reader([lines[0]]))) == len(next(csv.reader([row])))
 
 

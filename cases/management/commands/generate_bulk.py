@@ -45,6 +45,7 @@ from cases.models import (
     Policy,
     PolicyKind,
     PublicationState,
+    Reach,
     Ruling,
     RulingEffect,
     RulingKind,
@@ -114,6 +115,11 @@ EFFECTS_BY_OUTCOME = {
     RulingOutcome.GOVERNMENT.value: [Effect.UPHOLDS, Effect.LIFTS_BLOCK, Effect.DECLINES],
     RulingOutcome.MIXED.value: [Effect.NARROWS_BLOCK, Effect.BLOCKS, Effect.DECLINES],
     RulingOutcome.PROCEDURAL.value: [Effect.DECLINES],
+}
+# Who each synthetic effect protects (reach, states): blocks nationwide, narrowings to a state.
+REACH_BY_EFFECT = {
+    Effect.BLOCKS.value: (Reach.NATIONWIDE.value, ""),
+    Effect.NARROWS_BLOCK.value: (Reach.STATES.value, "CA"),
 }
 SCOPES = [s.value for s in RulingScope]
 OUTCOMES = [o.value for o in RulingOutcome]
@@ -205,6 +211,7 @@ def _slugs(table: str) -> str:
 
 DELETE_SYNTHETIC = [
     f"DELETE FROM cases_rulingeffect_protected WHERE rulingeffect_id IN ({SYNTHETIC_EFFECTS})",
+    f"DELETE FROM cases_rulingeffect_parts WHERE rulingeffect_id IN ({SYNTHETIC_EFFECTS})",
     f"DELETE FROM cases_rulingeffect WHERE ruling_id IN ({SYNTHETIC_RULINGS})",
     f"DELETE FROM cases_ruling_lawsuits WHERE ruling_id IN ({SYNTHETIC_RULINGS})",
     f"DELETE FROM cases_ruling_grounds WHERE ruling_id IN ({SYNTHETIC_RULINGS})",
@@ -600,8 +607,10 @@ class Command(BaseCommand):
                             now,
                             rid,
                             pid,
-                            rng.choice(EFFECTS_BY_OUTCOME[outcome]).value,
+                            effect := rng.choice(EFFECTS_BY_OUTCOME[outcome]).value,
                             "" if n == 0 else f"{MARK} notice and access conditions",
+                            *REACH_BY_EFFECT.get(effect, ("", "")),
+                            "",
                         )
                     )
                 for gid in sorted(rng.sample(ground_ids, rng.choice((0, 1, 1, 2)))):
@@ -638,7 +647,18 @@ class Command(BaseCommand):
         loader.load("cases_ruling_lawsuits", ["ruling_id", "lawsuit_id"], links, len(links))
         loader.load(
             "cases_rulingeffect",
-            ["id", "created_at", "updated_at", "ruling_id", "policy_id", "effect", "detail"],
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "ruling_id",
+                "policy_id",
+                "effect",
+                "detail",
+                "reach",
+                "states",
+                "holding",
+            ],
             effects,
             len(effects),
         )

@@ -1,0 +1,50 @@
+"""Each policy's legal status on a given day, derived from its rulings (DESIGN.md, principle 4).
+
+Nobody types a status. `core` holds the rules, pure and table-tested without a database;
+`loader` reads the facts the rules need from the database, in a fixed number of queries.
+"""
+
+from cases.status.core import (
+    Appeal,
+    Block,
+    Change,
+    CircuitHolding,
+    CourtFacts,
+    EffectFacts,
+    JurisdictionFacts,
+    LawsuitFacts,
+    PartFacts,
+    PartStatus,
+    PolicyFacts,
+    PolicyStatus,
+    Protection,
+    ReachFacts,
+    RulingFacts,
+    StatusCode,
+    derive,
+    format_day,
+)
+from cases.status.loader import policy_status, statuses_for
+
+__all__ = [
+    "Appeal",
+    "Block",
+    "Change",
+    "CircuitHolding",
+    "CourtFacts",
+    "EffectFacts",
+    "JurisdictionFacts",
+    "LawsuitFacts",
+    "PartFacts",
+    "PartStatus",
+    "PolicyFacts",
+    "PolicyStatus",
+    "Protection",
+    "ReachFacts",
+    "RulingFacts",
+    "StatusCode",
+    "derive",
+    "format_day",
+    "policy_status",
+    "statuses_for",
+]

@@ -1,0 +1,102 @@
+"""Schema changes carry editors' records forward: each data migration is run from the schema
+before it, on records entered the old way."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("cases", "0008_ruling_court_published_index")]
+AFTER = [("cases", "0012_editors_edit_policy_parts")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def old_records():
+    """Records as editors entered them before effects stated their reach."""
+    apps = migrate(BEFORE)
+    Court = apps.get_model("cases", "Court")
+    Jurisdiction = apps.get_model("cases", "Jurisdiction")
+    Policy = apps.get_model("cases", "Policy")
+    Lawsuit = apps.get_model("cases", "Lawsuit")
+    Ruling = apps.get_model("cases", "Ruling")
+    RulingEffect = apps.get_model("cases", "RulingEffect")
+
+    court = Court.objects.create(
+        id="ilnd", name="N.D. Ill.", citation_string="N.D. Ill.", level="district"
+    )
+    city = Jurisdiction.objects.create(slug="city", name="City", kind="city", state="IL")
+    named = Jurisdiction.objects.create(slug="named", name="Named", kind="city", state="IL")
+    policy = Policy.objects.create(
+        slug="rule",
+        title="Rule",
+        short_title="Rule",
+        kind="grant_condition",
+        issued_by="DOJ",
+        issued_on=datetime.date(2017, 1, 1),
+        summary="A rule.",
+    )
+    suit = Lawsuit.objects.create(
+        slug="suit",
+        caption="City v. DOJ",
+        court=court,
+        docket_number="1",
+        filed_on=datetime.date(2017, 2, 1),
+    )
+    suit.plaintiffs.set([city])
+
+    def ruling(day, kind, scope="nationwide"):
+        r = Ruling.objects.create(
+            court=court,
+            decided_on=datetime.date.fromisoformat(day),
+            kind=kind,
+            outcome="challengers",
+            scope=scope,
+            summary="edited by an editor",
+        )
+        r.lawsuits.set([suit])
+        return r
+
+    nationwide = ruling("2017-03-01", "preliminary_injunction")
+    for_plaintiffs = ruling("2017-04-01", "permanent_injunction", scope="plaintiffs")
+    stay = ruling("2017-05-01", "stay", scope="none")
+    narrowing = ruling("2017-06-01", "order", scope="plaintiffs")
+    effects = {
+        "nationwide": RulingEffect.objects.create(ruling=nationwide, policy=policy, effect="blocks"),
+        "plaintiffs": RulingEffect.objects.create(
+            ruling=for_plaintiffs, policy=policy, effect="blocks", detail="kept by editor"
+        ),
+        "stay": RulingEffect.objects.create(ruling=stay, policy=policy, effect="lifts_block"),
+        "narrowing": RulingEffect.objects.create(
+            ruling=narrowing, policy=policy, effect="narrows_block"
+        ),
+    }
+    effects["narrowing"].protected.set([named])
+    yield {name: e.pk for name, e in effects.items()}, for_plaintiffs.pk
+    migrate(AFTER)  # leave the test database at the latest schema for the tests after
+
+
+def test_effects_get_the_reach_the_old_rules_read_at_run_time(old_records):
+    effect_ids, stayed_ruling = old_records
+    apps = migrate(AFTER)
+    RulingEffect = apps.get_model("cases", "RulingEffect")
+    get = {name: RulingEffect.objects.get(pk=pk) for name, pk in effect_ids.items()}
+
+    assert get["nationwide"].reach == "nationwide"
+    assert get["plaintiffs"].reach == "jurisdictions"
+    assert [j.slug for j in get["plaintiffs"].protected.all()] == ["city"]
+    assert get["plaintiffs"].detail == "kept by editor"
+    assert get["narrowing"].reach == "jurisdictions"
+    assert [j.slug for j in get["narrowing"].protected.all()] == ["named"]
+    stay = get["stay"]
+    assert (stay.effect, stay.reach, stay.stays_ruling_id) == ("stays", "nobody", stayed_ruling)
+    assert stay.ruling.summary == "edited by an editor"
