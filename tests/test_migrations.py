@@ -71,7 +71,9 @@ def old_records():
     stay = ruling("2017-05-01", "stay", scope="none")
     narrowing = ruling("2017-06-01", "order", scope="plaintiffs")
     effects = {
-        "nationwide": RulingEffect.objects.create(ruling=nationwide, policy=policy, effect="blocks"),
+        "nationwide": RulingEffect.objects.create(
+            ruling=nationwide, policy=policy, effect="blocks"
+        ),
         "plaintiffs": RulingEffect.objects.create(
             ruling=for_plaintiffs, policy=policy, effect="blocks", detail="kept by editor"
         ),
