@@ -979,7 +979,12 @@ def _protections(parts: Sequence[PartStatus]) -> tuple[Protection, ...]:
             if block.suspended:
                 continue
             key = (block.reach.kind, block.reach.states, block.reach.jurisdictions, block.source)
-            reach, rulings, names = found.setdefault(key, (block.reach, list(block.rulings), []))
+            # The orders that grant and keep the protection; the stays that narrow it are told
+            # in the headline and the block's story.
+            protecting = dict.fromkeys(
+                r for verb, r in block.steps if not verb.startswith("stayed")
+            )
+            reach, rulings, names = found.setdefault(key, (block.reach, list(protecting), []))
             if part.part.name:
                 names.append(part.part.name)
     return tuple(

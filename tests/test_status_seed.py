@@ -1,0 +1,175 @@
+"""Where each seeded policy stood on the dates a reader asks about, as the court records show it,
+with the rulings that control it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from cases.models import Policy, Ruling
+from cases.status import StatusCode, statuses_for
+
+pytestmark = pytest.mark.django_db
+
+EO = "eo-13768-sec-9a"
+MEMO = "ag-memo-eo-13768-sec-9a"
+JAG = "byrne-jag-fy2017-conditions"
+COPS = "cops-fy2017-preference"
+LETTERS = "doj-letters-2017-10-12"
+
+NATIONWIDE, PARTLY = StatusCode.BLOCKED_NATIONWIDE, StatusCode.BLOCKED_PARTLY
+ND_ILL_PI = "the N.D. Ill. preliminary injunction of 15 Sep 2017"
+ND_ILL_FINAL = "the N.D. Ill. permanent injunction of 27 Jul 2018"
+ND_CAL_EO = "the N.D. Cal. permanent injunction of 20 Nov 2017"
+IN_CALIFORNIA = (
+    f"Blocked within California by {ND_CAL_EO} (limited to every government within California "
+    "by the 9th Cir. opinion of 1 Aug 2018); held unlawful in the 9th Cir."
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    policy: str
+    as_of: str
+    code: StatusCode
+    says: tuple[str, ...]
+    controlling: tuple[str, ...] = ()  # citations (or dates) of rulings that must control it
+    never: tuple[str, ...] = ("Blocked nationwide", "blocked nationwide")
+
+
+TABLE = [
+    # EO 13768 §9(a): nationwide until the Ninth Circuit kept it within California, then revoked.
+    Row(EO, "2017-11-27", NATIONWIDE, (f"Blocked nationwide by {ND_CAL_EO}",), ("2017-11-20",), ()),
+    Row(EO, "2018-07-01", NATIONWIDE, (f"Blocked nationwide by {ND_CAL_EO}",), (), ()),
+    Row(EO, "2018-08-01", PARTLY, (IN_CALIFORNIA,), ("897 F.3d 1225", "275 F. Supp. 3d 1196")),
+    Row(EO, "2019-03-01", PARTLY, (IN_CALIFORNIA,), ("897 F.3d 1225",)),
+    Row(EO, "2020-03-01", PARTLY, (IN_CALIFORNIA,), ("897 F.3d 1225",)),
+    Row(EO, "2020-06-01", PARTLY, (IN_CALIFORNIA,), ("897 F.3d 1225",)),
+    Row(
+        EO,
+        "2021-05-01",
+        StatusCode.ENDED,
+        ("Revoked on 20 Jan 2021 by Executive Order 13993", "Last court status: blocked within"),
+        (),
+        (),
+    ),
+    # The FY2017 Byrne JAG conditions, part by part.
+    Row(
+        JAG,
+        "2017-11-27",
+        NATIONWIDE,
+        (
+            f"Notice and access conditions: blocked nationwide by {ND_ILL_PI}",
+            "§ 1373 condition: blocked for City of Philadelphia by the E.D. Pa. preliminary "
+            "injunction of 15 Nov 2017",
+        ),
+        ("264 F. Supp. 3d 933", "280 F. Supp. 3d 579"),
+        (),
+    ),
+    Row(
+        JAG,
+        "2018-07-01",
+        PARTLY,
+        (
+            "Notice and access conditions: blocked for City of Chicago and City of Philadelphia "
+            f"(by 2 orders; the nationwide reach of {ND_ILL_PI} stayed)",
+            "§ 1373 condition: blocked for City of Philadelphia by the E.D. Pa. permanent "
+            "injunction of 6 Jun 2018",
+        ),
+        ("264 F. Supp. 3d 933", "888 F.3d 272", "2018-06-26", "309 F. Supp. 3d 289"),
+    ),
+    Row(
+        JAG,
+        "2018-08-01",
+        PARTLY,
+        (
+            "blocked for City of Chicago and City of Philadelphia (by 2 orders; the nationwide "
+            f"reach of {ND_ILL_FINAL} stayed)",
+        ),
+        ("321 F. Supp. 3d 855", "309 F. Supp. 3d 289"),
+    ),
+    Row(
+        JAG,
+        "2019-03-01",
+        PARTLY,
+        (
+            f"the nationwide reach of {ND_ILL_FINAL} and the N.D. Cal. permanent injunction of 5 "
+            "Oct 2018 stayed",
+            "held unlawful in the 3d and 7th Cirs.",
+        ),
+        ("321 F. Supp. 3d 855", "916 F.3d 276", "343 F. Supp. 3d 213"),
+    ),
+    Row(
+        JAG,
+        "2020-03-01",
+        PARTLY,
+        (
+            "circuits split: held unlawful in the 3d, 7th and 9th Cirs.; upheld in the 2d Cir. "
+            "(New York v. U.S. Department of Justice, 26 Feb 2020)",
+            "City of Chicago",
+            "City of Philadelphia",
+        ),
+        ("321 F. Supp. 3d 855", "385 F. Supp. 3d 160", "941 F.3d 931"),
+        ("Blocked nationwide", "blocked nationwide", "State of New York"),
+    ),
+    Row(
+        JAG,
+        "2020-06-01",
+        NATIONWIDE,
+        (
+            f"blocked nationwide by {ND_ILL_FINAL} (affirmed in part by the 7th Cir. opinion of "
+            "30 Apr 2020)",
+            "held unlawful in the 1st, 3d, 7th and 9th Cirs.; upheld in the 2d Cir.",
+        ),
+        ("961 F.3d 882",),
+        (),
+    ),
+    Row(
+        JAG,
+        "2021-05-01",
+        StatusCode.ENDED,
+        ("Rescinded on 22 Apr 2021", "memorandum of 14 Apr 2021", "Last court status"),
+        (),
+        (),
+    ),
+    # The COPS preference: blocked nationwide in Los Angeles, then upheld.
+    Row(COPS, "2017-11-27", StatusCode.IN_FORCE, ("In force; no court has blocked it",)),
+    Row(COPS, "2018-07-01", NATIONWIDE, ("C.D. Cal. permanent injunction of 11 Apr 2018",), (), ()),
+    Row(COPS, "2020-03-01", StatusCode.UPHELD, ("Upheld by the 9th Cir. opinion of 12 Jul 2019",)),
+    # The memo ends with the order it interprets; the letters were an action no court ruled on.
+    Row(MEMO, "2020-03-01", StatusCode.IN_FORCE, ("In force",)),
+    Row(MEMO, "2021-05-01", StatusCode.ENDED, ("with the order it interprets (EO 13768 §9(a))",)),
+    Row(LETTERS, "2020-03-01", StatusCode.NO_RULING, ("No court ruled on it.",)),
+]
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    sorted({row.as_of for row in TABLE}),
+)
+def test_each_seeded_policy_stands_where_the_court_records_put_it(seeded, as_of):
+    policies = list(Policy.objects.all())
+    statuses = statuses_for(policies, datetime.date.fromisoformat(as_of))
+    by_slug = {policy.slug: statuses[policy.pk] for policy in policies}
+    for row in (r for r in TABLE if r.as_of == as_of):
+        status = by_slug[row.policy]
+        context = f"{row.policy} on {as_of}: {status.headline}"
+        assert status.code == row.code, context
+        for words in row.says:
+            assert words in status.headline, context
+        for words in row.never:
+            assert words not in status.headline, context
+        named = {r.id for r in status.controlling}
+        for ruling in filter(None, row.controlling):
+            assert _rulings(ruling) & named, f"{context}: {ruling} does not control it"
+
+
+def _rulings(citation_or_day: str) -> set[int]:
+    """The rulings a table row names, by reporter citation or by ISO date of decision."""
+    if citation_or_day[:4].isdigit() and citation_or_day[4:5] == "-":
+        found = Ruling.objects.filter(decided_on=citation_or_day)
+    else:
+        found = Ruling.objects.filter(citation=citation_or_day)
+    return set(found.values_list("pk", flat=True))
