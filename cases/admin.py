@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -208,7 +208,33 @@ def _with_publication_state(spec: exports.ExportSpec | None) -> exports.ExportSp
     return dataclasses.replace(spec, columns=columns, derive=derive)
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class AutocompleteMultiple(AutocompleteSelectMultiple):
+    """A many-to-many autocomplete without select2's "clear all" cross, which select2 puts
+    inside its list of chosen items (a list may hold only items); each item keeps its own ×."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-allow-clear"] = "false"
+        return attrs
+
+
+class AccessibleWidgetsMixin:
+    """For admins and inlines: many-to-many autocompletes with valid list markup, named search
+    boxes (static/admin-extra/autocomplete-labels.js) and underlined links inside text."""
+
+    class Media:
+        css = {"all": ["admin-extra/editing.css"]}
+        js = ["admin-extra/autocomplete-labels.js"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class HistoryAdmin(AccessibleWidgetsMixin, SimpleHistoryAdmin):
     """The base of every admin here: history and revert, and links read as https.
 
     Admins with an `export_spec` also offer CSV exports through the public export code: an
@@ -568,7 +594,7 @@ class RulingLinkFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class RulingLinkInline(admin.TabularInline):
+class RulingLinkInline(AccessibleWidgetsMixin, admin.TabularInline):
     """The rulings issued in this case, linked and unlinked here; each opens its own page.
 
     Rows are links (Ruling.lawsuits), not the rulings themselves: deleting a row unlinks the
@@ -715,9 +741,13 @@ class LawsuitAdmin(HistoryAdmin):
         changed = [link for link, _ in formset.changed_objects]
         old_ids = [link.pk for link in [*formset.deleted_objects, *changed]]
         old_rulings = RulingLawsuit.objects.filter(pk__in=old_ids).values("ruling")
+        # Each ruling's version moves first, so its history row for the link carries the new
+        # version and a ruling form loaded before this is refused (cases/editing.py).
         for ruling in Ruling.objects.filter(pk__in=old_rulings):
+            ruling.bump_version()
             ruling.lawsuits.remove(lawsuit)
         for link in [*changed, *formset.new_objects]:
+            link.ruling.bump_version()
             link.ruling.lawsuits.add(lawsuit)
 
 
@@ -780,7 +810,10 @@ class RulingAdminForm(EditForm):
         return cleaned
 
 
-class RulingEffectInline(admin.TabularInline):
+class RulingEffectInline(AccessibleWidgetsMixin, admin.StackedInline):
+    """One block per policy: the four fields of an effect, with their help, do not fit a table
+    row in the form's width (the policy and jurisdiction pickers and the detail line)."""
+
     model = RulingEffect
     fields = ["policy", "effect", "protected", "detail"]
     autocomplete_fields = ["policy", "protected"]

@@ -48,8 +48,12 @@ class EditableRecord(models.Model):
     sentence on the field they concern rather than as the constraint's name.
     """
 
+    # db_default: rows written by SQL (generate_bulk's COPY) start at 1 too.
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Number of saves; a stale form is refused."
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text="Number of saves; a stale form is refused.",
     )
 
     class Meta:
@@ -72,6 +76,13 @@ class EditableRecord(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
             super().save(*args, **kwargs)
+
+    def bump_version(self) -> None:
+        """Raise the stored version without saving the fields: for a change made through a link
+        table (a ruling linked on its case's page), so forms loaded before it are refused."""
+        rows = type(self)._base_manager.filter(pk=self.pk)
+        rows.update(version=F("version") + 1)
+        self.version = rows.values_list("version", flat=True).get()
 
     def validate_constraints(self, exclude=None):
         from cases.validation import validate_constraints_on_fields

@@ -411,3 +411,25 @@ def test_a_lawsuit_without_rulings_is_deleted(alice):
 
     assert response.status_code == 302
     assert not Lawsuit.objects.filter(pk=lawsuit.pk).exists()
+
+
+def test_a_ruling_form_loaded_before_its_case_page_linked_it_is_refused(alice, bob):
+    ruling = factories.RulingFactory()
+    first = ruling.lawsuits.get()
+    second = complete_lawsuit(court=first.court)
+    ruling_url = admin_url(Ruling, "change", ruling)
+    stale = form_data(alice.get(ruling_url))
+
+    case_url = admin_url(Lawsuit, "change", second)
+    page = bob.get(case_url)
+    data = form_data(page)
+    prefix = next(iter(page.context["inline_admin_formsets"])).formset.prefix
+    data[f"{prefix}-TOTAL_FORMS"] = "1"
+    data.update({f"{prefix}-0-ruling": str(ruling.pk), f"{prefix}-0-lawsuit": str(second.pk)})
+    assert bob.post(case_url, data).status_code == 302
+
+    response = alice.post(ruling_url, stale)
+
+    assert response.status_code == 200
+    assert "Lawsuits: links changed" in general_errors(response)
+    assert set(ruling.lawsuits.all()) == {first, second}
