@@ -275,6 +275,8 @@ class HistoryAdmin(AccessibleWidgetsMixin, SimpleHistoryAdmin):
         # Reading an old version needs the view permission; restoring it, the change one.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        # simple_history builds the revert form through get_form(); the history row being
+        # restored travels on the request, since one admin instance serves every request.
         history = self.model.history.model
         request._reverting_to = history.objects.filter(
             **{self.opts.pk.attname: object_id, "history_id": version_id}

@@ -72,14 +72,21 @@ class EditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None and not self.instance._state.adding:
+        if self._checks_version():
             # The stored version, not the instance's: a revert form shows an old version's
             # values but is a change to the record as it stands now.
             self.initial.setdefault(VERSION_FIELD, stored_version(self.instance))
 
+    def _checks_version(self) -> bool:
+        """Whether this form edits a stored record that has a version (an EditableRecord)."""
+        instance = self.instance
+        if instance.pk is None or instance._state.adding:
+            return False
+        return any(field.name == "version" for field in instance._meta.concrete_fields)
+
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None or self.instance._state.adding:
+        if not self._checks_version():
             return cleaned
         loaded = cleaned.get(VERSION_FIELD)
         if loaded is None:

@@ -433,3 +433,15 @@ def test_a_ruling_form_loaded_before_its_case_page_linked_it_is_refused(alice, b
     assert response.status_code == 200
     assert "Lawsuits: links changed" in general_errors(response)
     assert set(ruling.lawsuits.all()) == {first, second}
+
+
+def test_the_lawsuit_pages_appeal_chains_end_even_on_a_stored_loop():
+    """The database refuses a loop now; one stored before it could (9 reviews 10, 10 reviews 9)
+    still leaves the case page's chains finite."""
+    from cases.views import appeal_chains
+
+    trial = Ruling(pk=8, reviews_id=None)
+    nine, ten = Ruling(pk=9, reviews_id=10), Ruling(pk=10, reviews_id=9)
+    appeal = Ruling(pk=11, reviews_id=8)
+
+    assert appeal_chains([trial, nine, ten, appeal]) == [[trial, appeal]]
