@@ -9,11 +9,17 @@ editor sees a form error rather than a server error.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponseBadRequest
 from django.urls import path, reverse
@@ -22,8 +28,10 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases import exports
+from cases.editing import VERSION_FIELD, EditForm, historical_m2m_initial
 from cases.models import (
     Court,
+    CourtLevel,
     FundingProgram,
     Ground,
     Jurisdiction,
@@ -33,8 +41,10 @@ from cases.models import (
     PublicationState,
     Ruling,
     RulingEffect,
+    RulingKind,
     Source,
 )
+from cases.validation import appeal_route_loop, review_chain_loop
 
 # The automatic table behind Ruling.lawsuits: one row per (ruling, lawsuit) link.
 RulingLawsuit = Ruling.lawsuits.through
@@ -124,11 +134,108 @@ def _late_filing_error(decided_on, lawsuits) -> ValidationError | None:
 
 
 def _ruling_queryset():
-    """Rulings with their court, which their names show (no query per ruling)."""
-    return Ruling.objects.select_related("court")
+    """Rulings with their court and cases, which their names show (no query per ruling)."""
+    captions = Lawsuit.objects.only("pk", "caption", "filed_on", "slug")
+    return Ruling.objects.select_related("court").prefetch_related(
+        Prefetch("lawsuits", queryset=captions.order_by("filed_on", "slug"))
+    )
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+def ruling_label(ruling: Ruling) -> str:
+    """A ruling as the pickers name it: its case(s) first, then kind, court and date."""
+    captions = "; ".join(lawsuit.caption for lawsuit in ruling.lawsuits.all())
+    return f"{captions}: {ruling}" if captions else str(ruling)
+
+
+class RulingPicker(AutocompleteSelect):
+    """The autocomplete for a ruling, naming each ruling with its case (RulingAutocompleteView).
+
+    It is as wide as the form allows, so the chosen ruling's name is read whole.
+    """
+
+    def get_url(self):
+        return reverse(f"{self.admin_site.name}:cases_ruling_autocomplete")
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-width"] = "min(100%, 56em)"
+        return attrs
+
+
+class RulingAutocompleteView(AutocompleteJsonView):
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": ruling_label(obj)}
+
+
+def ruling_picker_field(model_admin, db_field, request, kwargs):
+    """The form field of a foreign key to Ruling, searched and named with the rulings' cases."""
+    kwargs["queryset"] = _ruling_queryset()
+    if db_field.name in model_admin.get_autocomplete_fields(request):
+        kwargs["widget"] = RulingPicker(db_field, model_admin.admin_site)
+    field = BaseModelAdmin.formfield_for_foreignkey(model_admin, db_field, request, **kwargs)
+    field.label_from_instance = ruling_label
+    return field
+
+
+def _with_publication_state(spec: exports.ExportSpec | None) -> exports.ExportSpec | None:
+    """An export spec for the admin: drafts are included there, so each row says whether it is
+    a draft; and a column computed only for published records is left blank on a draft."""
+    if spec is None:
+        return None
+    columns = [
+        *spec.columns,
+        exports.Column(
+            "publication_state",
+            "publication_state",
+            "text",
+            "draft (editors only) or published; admin exports only.",
+        ),
+    ]
+    derive = spec.derive
+    if derive is not None:
+        public_derive = derive
+
+        def derive(queryset):
+            lookup = public_derive(queryset)
+
+            def values(key):
+                try:
+                    return lookup(key)
+                except KeyError:  # a draft: it has no public status
+                    return {}
+
+            return values
+
+    return dataclasses.replace(spec, columns=columns, derive=derive)
+
+
+class AutocompleteMultiple(AutocompleteSelectMultiple):
+    """A many-to-many autocomplete without select2's "clear all" cross, which select2 puts
+    inside its list of chosen items (a list may hold only items); each item keeps its own ×."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-allow-clear"] = "false"
+        return attrs
+
+
+class AccessibleWidgetsMixin:
+    """For admins and inlines: many-to-many autocompletes with valid list markup, named search
+    boxes (static/admin-extra/autocomplete-labels.js) and underlined links inside text."""
+
+    class Media:
+        css = {"all": ["admin-extra/editing.css"]}
+        js = ["admin-extra/autocomplete-labels.js"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class HistoryAdmin(AccessibleWidgetsMixin, SimpleHistoryAdmin):
     """The base of every admin here: history and revert, and links read as https.
 
     Admins with an `export_spec` also offer CSV exports through the public export code: an
@@ -138,7 +245,45 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     # A pasted 'example.org/page' becomes https://, not http:// (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    form = EditForm
     export_spec: exports.ExportSpec | None = None
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if VERSION_FIELD in flatten_fieldsets(fieldsets):
+            return fieldsets
+        # The hidden version field goes with the first fieldset.
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        record = getattr(request, "_reverting_to", None)
+        if record is None:
+            return form
+        links = historical_m2m_initial(record, form.base_fields)
+
+        class RevertForm(form):
+            """Shows the old version's links as well as its fields, so saving restores both."""
+
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**links, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return RevertForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reading an old version needs the view permission; restoring it, the change one.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        # simple_history builds the revert form through get_form(); the history row being
+        # restored travels on the request, since one admin instance serves every request.
+        history = self.model.history.model
+        request._reverting_to = history.objects.filter(
+            **{self.opts.pk.attname: object_id, "history_id": version_id}
+        ).first()
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
         urls = super().get_urls()
@@ -159,7 +304,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # Re-select by key so the export query carries none of the changelist's annotations.
         rows = self.model._default_manager.filter(pk__in=queryset.values("pk")).order_by("pk")
         site_root = request.build_absolute_uri("/").rstrip("/")
-        return exports.export_response(self.export_spec, rows, "csv", site_root=site_root)
+        spec = self.export_spec
+        if any(field.name == "publication_state" for field in self.opts.fields):
+            spec = _with_publication_state(spec)
+        return exports.export_response(spec, rows, "csv", site_root=site_root)
 
     @admin.display(description="Export selected %(verbose_name_plural)s as CSV")
     def export_selected(self, request, queryset):
@@ -209,16 +357,100 @@ class GroundAdmin(HistoryAdmin):
         return obj._ruling_count
 
 
+def _chain(records, name) -> str:
+    return " → ".join(name(record) for record in records)
+
+
+class CourtAdminForm(EditForm):
+    def clean(self):
+        cleaned = super().clean()
+        appeals_to = cleaned.get("appeals_to")
+        loop = appeal_route_loop(self.instance, appeals_to)
+        if loop:
+            here = cleaned.get("citation_string") or self.instance.citation_string
+            route = _chain(loop, lambda court: court.citation_string)
+            self.add_error(
+                "appeals_to",
+                ValidationError(
+                    "Appeals would go round in a circle: %(here)s → %(route)s. Appeals go up, "
+                    "to a higher court; the Supreme Court's go nowhere (leave this blank).",
+                    code="court_appeal_route_loop",
+                    params={"here": here, "route": route},
+                ),
+            )
+        return cleaned
+
+
+# The district courts' names, as courts-db writes them ("District Court, S.D. New York"),
+# against the way people say them ("Southern District of New York").
+_DISTRICT_PREFIXES = {
+    "N.D.": "Northern District of",
+    "S.D.": "Southern District of",
+    "E.D.": "Eastern District of",
+    "W.D.": "Western District of",
+    "M.D.": "Middle District of",
+    "C.D.": "Central District of",
+    "D.": "District of",
+}
+_ORDINALS = {
+    "First": "1st",
+    "Second": "2nd",
+    "Third": "3rd",
+    "Fourth": "4th",
+    "Fifth": "5th",
+    "Sixth": "6th",
+    "Seventh": "7th",
+    "Eighth": "8th",
+    "Ninth": "9th",
+    "Tenth": "10th",
+    "Eleventh": "11th",
+}
+
+
+def court_spoken_names(name: str) -> str:
+    """Other ways of writing a court's name, for search: 'District Court, S.D. New York' also
+    reads 'United States District Court for the Southern District of New York', and 'Court of
+    Appeals for the Ninth Circuit' also '9th Circuit'."""
+    names = [name, "United States " + name]
+    match = re.fullmatch(
+        r"District Court, (N\.D\.|S\.D\.|E\.D\.|W\.D\.|M\.D\.|C\.D\.|D\.) (.+)", name
+    )
+    if match:
+        names.append(
+            f"United States District Court for the {_DISTRICT_PREFIXES[match[1]]} {match[2]}"
+        )
+    for word, number in _ORDINALS.items():
+        if f" {word} Circuit" in name:
+            names.append(name.replace(word, number))
+    return " | ".join(names)
+
+
 @admin.register(Court)
 class CourtAdmin(HistoryAdmin):
     export_spec = exports.COURT_EXPORT
     """Courts are reference data loaded from courts-db; editors may add or correct one."""
 
+    form = CourtAdminForm
     list_display = ["name", "id", "citation_string", "level", "appeals_to", "location"]
     list_filter = ["level"]
     search_fields = ["id", "name", "citation_string", "location"]
     list_select_related = ["appeals_to"]
     autocomplete_fields = ["appeals_to"]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        words = search_term.casefold().split()
+        if not words:
+            return found, may_have_duplicates
+        # Also match courts by their names spelled out: ~110 courts, read in one query.
+        spoken = [
+            pk
+            for pk, name in Court.objects.values_list("pk", "name")
+            if all(word in court_spoken_names(name).casefold() for word in words)
+        ]
+        if spoken:
+            found = found | queryset.filter(pk__in=spoken)
+        return found, may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         # The identifier is the primary key: editing it would save a copy, not rename the court.
@@ -318,7 +550,7 @@ class PolicyAdmin(HistoryAdmin):
 # --- Lawsuits -----------------------------------------------------------------------------------
 
 
-class LawsuitAdminForm(forms.ModelForm):
+class LawsuitAdminForm(EditForm):
     # No Meta: the admin builds the form's Meta from its fieldsets (modelform_factory).
 
     def clean(self):
@@ -341,6 +573,22 @@ class LawsuitAdminForm(forms.ModelForm):
                     ),
                 )
         return cleaned
+
+
+def appeal_url(ruling: Ruling) -> str | None:
+    """The address of a new ruling on appeal of `ruling`: in the court its court's appeals go
+    to, reviewing it, in the same case(s). None where there is no court above."""
+    court = ruling.court.appeals_to
+    if court is None:
+        return None
+    kind = (
+        RulingKind.SUPREME_COURT
+        if court.level == CourtLevel.SUPREME
+        else RulingKind.APPELLATE_OPINION
+    )
+    lawsuits = ",".join(str(pk) for pk in ruling.lawsuits.values_list("pk", flat=True))
+    query = urlencode({"reviews": ruling.pk, "court": court.pk, "kind": kind, "lawsuits": lawsuits})
+    return f"{reverse('admin:cases_ruling_add')}?{query}"
 
 
 class RulingLinkFormSet(forms.BaseInlineFormSet):
@@ -369,7 +617,7 @@ class RulingLinkFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class RulingLinkInline(admin.TabularInline):
+class RulingLinkInline(AccessibleWidgetsMixin, admin.TabularInline):
     """The rulings issued in this case, linked and unlinked here; each opens its own page.
 
     Rows are links (Ruling.lawsuits), not the rulings themselves: deleting a row unlinks the
@@ -390,17 +638,17 @@ class RulingLinkInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("ruling__court")
+            .select_related("ruling__court__appeals_to")
             .order_by("ruling__decided_on", "ruling_id")
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "ruling":
-            kwargs["queryset"] = _ruling_queryset()
             kwargs["help_text"] = (
-                "Search by caption, docket number, citation or judge. Deleting a row unlinks "
-                "the ruling from this case; the ruling itself is kept."
+                "Search by caption, docket number, court, date, citation or judge. Deleting a "
+                "row unlinks the ruling from this case; the ruling itself is kept."
             )
+            return ruling_picker_field(self, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Date")
@@ -424,7 +672,12 @@ class RulingLinkInline(admin.TabularInline):
         if not link.ruling_id:
             return "-"
         url = reverse("admin:cases_ruling_change", args=[link.ruling_id])
-        return format_html('<a href="{}">Edit ruling</a>', url)
+        appeal = appeal_url(link.ruling)
+        if appeal is None:
+            return format_html('<a href="{}">Edit ruling</a>', url)
+        return format_html(
+            '<a href="{}">Edit ruling</a> · <a href="{}">Add a ruling on appeal</a>', url, appeal
+        )
 
 
 @admin.register(Lawsuit)
@@ -474,6 +727,21 @@ class LawsuitAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_ruling_count=Count("rulings"))
 
+    def get_deleted_objects(self, objs, request):
+        """A case with rulings is not deleted (its rulings would stay, published, with no case):
+        the delete page and the delete action list those rulings as what stands in the way."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        rulings = _ruling_queryset().filter(lawsuits__in=[obj.pk for obj in objs]).distinct()
+        protected = list(protected) + [
+            format_html(
+                'Ruling: <a href="{}">{}</a> (delete it, or unlink it from the case, first)',
+                reverse("admin:cases_ruling_change", args=[ruling.pk]),
+                ruling_label(ruling),
+            )
+            for ruling in rulings.order_by("decided_on", "pk")
+        ]
+        return deleted, counts, perms_needed, protected
+
     @admin.display(description="Rulings", ordering="_ruling_count")
     def ruling_count(self, obj: Lawsuit) -> int:
         return obj._ruling_count
@@ -496,20 +764,64 @@ class LawsuitAdmin(HistoryAdmin):
         changed = [link for link, _ in formset.changed_objects]
         old_ids = [link.pk for link in [*formset.deleted_objects, *changed]]
         old_rulings = RulingLawsuit.objects.filter(pk__in=old_ids).values("ruling")
+        # Each ruling's version moves first, so its history row for the link carries the new
+        # version and a ruling form loaded before this is refused (cases/editing.py).
         for ruling in Ruling.objects.filter(pk__in=old_rulings):
+            ruling.bump_version()
             ruling.lawsuits.remove(lawsuit)
         for link in [*changed, *formset.new_objects]:
+            link.ruling.bump_version()
             link.ruling.lawsuits.add(lawsuit)
 
 
 # --- Rulings ------------------------------------------------------------------------------------
 
 
-class RulingAdminForm(forms.ModelForm):
-    # No Meta: the admin builds the form's Meta from its fieldsets (modelform_factory).
+EFFECT_HELP = (
+    "What this ruling does to the policy from its date. On appeal: reversing or vacating an "
+    "injunction is “Lifts an earlier block”; affirming one is “Keeps an earlier block in "
+    "force”; affirming it in part, or cutting its reach, is “Narrows an earlier block”; "
+    "reversing a refusal to block is “Blocks the policy”. An order staying an injunction "
+    "pending appeal is “Stays a block”: name the stayed ruling and who stays protected."
+)
+
+
+class RulingAdminForm(EditForm):
+    # The admin builds the form's fields from its fieldsets (modelform_factory); this Meta
+    # only adds help for the choices editors asked about.
+    class Meta:
+        help_texts = {
+            "kind": (
+                "What the court issued. A TRO or preliminary injunction holds things while the "
+                "case goes on; “Summary judgment / permanent injunction” decides it in the "
+                "trial court; an appellate, en banc or Supreme Court ruling decides an appeal "
+                "(say which ruling, and what it did to it, under Appeal)."
+            ),
+            "outcome": (
+                "Whom the ruling favours on the policy: the challengers when it blocks the "
+                "policy or keeps a block; the government when it upholds the policy, lifts a "
+                "block or dismisses the case; mixed when each side wins part; procedural when "
+                "it decides nothing on the merits (transfer, schedule, standing to proceed)."
+            ),
+            "disposition": (
+                "What this ruling did to the ruling it reviews (choose that ruling above). "
+                "Record its effect on each policy below too."
+            ),
+        }
 
     def clean(self):
         cleaned = super().clean()
+        loop = review_chain_loop(self.instance, cleaned.get("reviews"))
+        if loop:
+            self.add_error(
+                "reviews",
+                ValidationError(
+                    "A review chain cannot loop: %(chain)s already reviews this ruling. "
+                    "Choose the lower ruling this one reviews.",
+                    code="ruling_review_loop",
+                    params={"chain": _chain(reversed(loop), ruling_label)},
+                ),
+            )
         decided_on = cleaned.get("decided_on")
         if "lawsuits" in self.fields:
             lawsuits = cleaned.get("lawsuits") or []
@@ -522,19 +834,25 @@ class RulingAdminForm(forms.ModelForm):
         return cleaned
 
 
-class RulingEffectInline(admin.StackedInline):
+class RulingEffectInline(AccessibleWidgetsMixin, admin.StackedInline):
     """What the ruling did to each policy: stacked, one effect a block, so the fields that say
-    which parts, whom it protects and what it stays stay readable on a laptop screen."""
+    which parts, whom it protects and what it stays stay readable within the form's width."""
 
     model = RulingEffect
     fk_name = "ruling"
     fieldsets = [
         (None, {"fields": ["policy", "parts", "effect", "holding"]}),
         ("Who is protected", {"fields": ["reach", "states", "protected"]}),
-        ("Stays", {"fields": ["stays_ruling", "stay_ends_on"], "classes": ["collapse"]}),
+        ("Stays", {"fields": ["stays_ruling", "stay_ends_on"]}),
         (None, {"fields": ["detail"]}),
     ]
     autocomplete_fields = ["policy", "parts", "protected", "stays_ruling"]
+    verbose_name_plural = "effects on policies"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "effect":
+            kwargs["help_text"] = EFFECT_HELP
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if obj is None else 0  # one blank row on a new ruling
@@ -563,6 +881,8 @@ class RulingAdmin(HistoryAdmin):
         "publication_state",
     ]
     date_hierarchy = "decided_on"
+    # Also what the ruling pickers search: a court's abbreviation ("N.D. Ill.", "ilnd") or a
+    # date ("2017-09-15", "2017-09").
     search_fields = [
         "lawsuits__caption",
         "lawsuits__docket_number",
@@ -570,8 +890,12 @@ class RulingAdmin(HistoryAdmin):
         "citation",
         "judges",
         "summary",
+        "court__citation_string",
+        "court__id",
+        "decided_on",
     ]
     autocomplete_fields = ["court", "lawsuits", "reviews", "grounds", "sources"]
+    readonly_fields = ["appeal_link"]
     inlines = [RulingEffectInline]
     actions = [publish_selected, unpublish_selected]
     show_full_result_count = False
@@ -592,7 +916,17 @@ class RulingAdmin(HistoryAdmin):
                 ]
             },
         ),
-        ("Appeal", {"fields": ["reviews", "disposition"]}),
+        (
+            "Appeal",
+            {
+                "fields": ["reviews", "disposition", "appeal_link"],
+                "description": (
+                    "For a ruling on appeal or rehearing: the ruling it reviews and what it did "
+                    "to it. Then record below what it does to each policy (a reversal of an "
+                    "injunction lifts the block; an affirmance keeps it)."
+                ),
+            },
+        ),
         ("Reasoning and sources", {"fields": ["grounds", "summary", "sources"]}),
         ("Publication", {"fields": ["publication_state"]}),
     ]
@@ -606,10 +940,34 @@ class RulingAdmin(HistoryAdmin):
             .prefetch_related(Prefetch("lawsuits", queryset=captions))
         )
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(
+            RulingAutocompleteView.as_view(admin_site=self.admin_site)
+        )
+        return [path("autocomplete/", view, name="cases_ruling_autocomplete"), *super().get_urls()]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "reviews":
-            kwargs["queryset"] = _ruling_queryset()
+            kwargs["help_text"] = (
+                "Search by case, court (“N.D. Ill.”), date (“2017-09-15”), docket number or "
+                "citation."
+            )
+            return ruling_picker_field(self, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Ruling on appeal")
+    def appeal_link(self, obj: Ruling | None) -> str:
+        if obj is None or not obj.pk:
+            return "Save the ruling first; then a ruling on appeal of it can be added from here."
+        url = appeal_url(obj)
+        if url is None:
+            return "No court is above this one."
+        court = obj.court.appeals_to
+        return format_html(
+            '<a href="{}">Add a ruling on appeal of this one</a> (in the {}, reviewing it)',
+            url,
+            court.name,
+        )
 
     @admin.display(description="Lawsuits")
     def lawsuit_names(self, obj: Ruling) -> str:
@@ -651,5 +1009,10 @@ class RulingEffectAdmin(HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "ruling":
-            kwargs["queryset"] = _ruling_queryset()
+            return ruling_picker_field(self, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "effect":
+            kwargs["help_text"] = EFFECT_HELP
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

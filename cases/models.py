@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from django.core.validators import validate_slug
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.urls import get_script_prefix, reverse
 from simple_history.models import HistoricalRecords
@@ -36,6 +36,58 @@ def record_url(viewname: str, kwarg: str, key: int | str) -> str:
 def _valid(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     """A named check that a TextChoices field holds one of its values."""
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class EditableRecord(models.Model):
+    """A record editors change in the admin.
+
+    `version` counts the record's saves, for optimistic locking: every save, by any path (the
+    admin form, the publish actions, a history revert, a script), reads the stored number under
+    a row lock and writes it plus one, so a form loaded at version N learns on saving that
+    someone else saved in between (cases/editing.py). Constraint violations are reported as a
+    sentence on the field they concern rather than as the constraint's name.
+    """
+
+    # db_default: rows written by SQL (generate_bulk's COPY) start at 1 too.
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text="Number of saves; a stale form is refused.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if not self._state.adding:
+                stored = (
+                    type(self)
+                    ._base_manager.using(using)
+                    .select_for_update()
+                    .filter(pk=self.pk)
+                    .values_list("version", flat=True)
+                    .first()
+                )
+                if stored is not None:
+                    self.version = stored + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+
+    def bump_version(self) -> None:
+        """Raise the stored version without saving the fields: for a change made through a link
+        table (a ruling linked on its case's page), so forms loaded before it are refused."""
+        rows = type(self)._base_manager.filter(pk=self.pk)
+        rows.update(version=F("version") + 1)
+        self.version = rows.values_list("version", flat=True).get()
+
+    def validate_constraints(self, exclude=None):
+        from cases.validation import validate_constraints_on_fields
+
+        validate_constraints_on_fields(self, exclude)
 
 
 class TimeStampedModel(models.Model):
@@ -102,6 +154,67 @@ class JurisdictionKind(models.TextChoices):
     CITY = "city", "City"
     CITY_COUNTY = "city_county", "City and county"
     OTHER = "other", "Other local government"
+
+
+class USState(models.TextChoices):
+    """The states, the District of Columbia and the inhabited territories, by postal code."""
+
+    AL = "AL", "Alabama"
+    AK = "AK", "Alaska"
+    AZ = "AZ", "Arizona"
+    AR = "AR", "Arkansas"
+    CA = "CA", "California"
+    CO = "CO", "Colorado"
+    CT = "CT", "Connecticut"
+    DE = "DE", "Delaware"
+    DC = "DC", "District of Columbia"
+    FL = "FL", "Florida"
+    GA = "GA", "Georgia"
+    HI = "HI", "Hawaii"
+    ID = "ID", "Idaho"
+    IL = "IL", "Illinois"
+    IN = "IN", "Indiana"
+    IA = "IA", "Iowa"
+    KS = "KS", "Kansas"
+    KY = "KY", "Kentucky"
+    LA = "LA", "Louisiana"
+    ME = "ME", "Maine"
+    MD = "MD", "Maryland"
+    MA = "MA", "Massachusetts"
+    MI = "MI", "Michigan"
+    MN = "MN", "Minnesota"
+    MS = "MS", "Mississippi"
+    MO = "MO", "Missouri"
+    MT = "MT", "Montana"
+    NE = "NE", "Nebraska"
+    NV = "NV", "Nevada"
+    NH = "NH", "New Hampshire"
+    NJ = "NJ", "New Jersey"
+    NM = "NM", "New Mexico"
+    NY = "NY", "New York"
+    NC = "NC", "North Carolina"
+    ND = "ND", "North Dakota"
+    OH = "OH", "Ohio"
+    OK = "OK", "Oklahoma"
+    OR = "OR", "Oregon"
+    PA = "PA", "Pennsylvania"
+    RI = "RI", "Rhode Island"
+    SC = "SC", "South Carolina"
+    SD = "SD", "South Dakota"
+    TN = "TN", "Tennessee"
+    TX = "TX", "Texas"
+    UT = "UT", "Utah"
+    VT = "VT", "Vermont"
+    VA = "VA", "Virginia"
+    WA = "WA", "Washington"
+    WV = "WV", "West Virginia"
+    WI = "WI", "Wisconsin"
+    WY = "WY", "Wyoming"
+    AS = "AS", "American Samoa"
+    GU = "GU", "Guam"
+    MP = "MP", "Northern Mariana Islands"
+    PR = "PR", "Puerto Rico"
+    VI = "VI", "U.S. Virgin Islands"
 
 
 class LawsuitStatus(models.TextChoices):
@@ -175,22 +288,8 @@ class Holding(models.TextChoices):
     LAWFUL = "lawful", "Held the policy (or the parts named) lawful"
 
 
-# Two-letter codes of the states, the District of Columbia and the territories.
-US_STATES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "the District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
-    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-    "PR": "Puerto Rico", "GU": "Guam", "VI": "the U.S. Virgin Islands",
-    "AS": "American Samoa", "MP": "the Northern Mariana Islands",
-}  # fmt: skip
+# Two-letter codes of the states, the District of Columbia and the territories, and names.
+US_STATES = dict(USState.choices)
 
 
 def validate_state_codes(value: str) -> None:
@@ -238,7 +337,7 @@ class SourceManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Source(TimeStampedModel):
+class Source(EditableRecord, TimeStampedModel):
     slug = models.SlugField(
         max_length=80, unique=True, help_text="Short permanent key, e.g. 'aclu-2017-11-27'."
     )
@@ -276,7 +375,7 @@ class GroundManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Ground(models.Model):
+class Ground(EditableRecord):
     """A legal ground a ruling rests on (separation of powers, Spending Clause, ...)."""
 
     slug = models.SlugField(max_length=60, unique=True)
@@ -299,7 +398,7 @@ class Ground(models.Model):
         return (self.slug,)
 
 
-class Court(models.Model):
+class Court(EditableRecord):
     id = models.CharField(
         primary_key=True,
         max_length=15,
@@ -355,7 +454,7 @@ class FundingProgramManager(models.Manager):
         return self.get(slug=slug)
 
 
-class FundingProgram(TimeStampedModel):
+class FundingProgram(EditableRecord, TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200, unique=True, help_text="Full official name.")
     short_name = models.CharField(max_length=60, help_text="Common short name, e.g. 'Byrne JAG'.")
@@ -392,12 +491,14 @@ class JurisdictionManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Jurisdiction(TimeStampedModel):
+class Jurisdiction(EditableRecord, TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200, help_text="Official name, e.g. 'City of Chicago'.")
     kind = models.CharField(max_length=16, choices=JurisdictionKind.choices)
     state = models.CharField(
-        max_length=2, help_text="Two-letter postal code of the state (DC for Washington, D.C.)."
+        max_length=2,
+        choices=USState.choices,
+        help_text="The state or territory it lies in (the District of Columbia for Washington).",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="jurisdictions")
 
@@ -408,9 +509,7 @@ class Jurisdiction(TimeStampedModel):
         ordering = ["name"]
         constraints = [
             _valid("kind", JurisdictionKind, "jurisdiction_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(state__regex=r"^[A-Z]{2}$"), name="jurisdiction_state_is_code"
-            ),
+            _valid("state", USState, "jurisdiction_state_valid"),
             models.UniqueConstraint(fields=["name", "state"], name="jurisdiction_unique_name"),
         ]
 
@@ -432,7 +531,7 @@ class PolicyManager(models.Manager.from_queryset(PublishableQuerySet)):
         return self.get(slug=slug)
 
 
-class Policy(PublishableModel):
+class Policy(EditableRecord, PublishableModel):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300, help_text="Official or descriptive title.")
     short_title = models.CharField(
@@ -545,7 +644,7 @@ class PolicyPartManager(models.Manager):
         return self.get(policy__slug=policy_slug, slug=slug)
 
 
-class PolicyPart(TimeStampedModel):
+class PolicyPart(EditableRecord, TimeStampedModel):
     """A severable part of a policy that courts rule on separately, e.g. the notice condition
     of the FY2017 Byrne JAG conditions. A policy without parts is ruled on as a whole."""
 
@@ -586,7 +685,7 @@ class LawsuitManager(models.Manager.from_queryset(PublishableQuerySet)):
         return self.get(slug=slug)
 
 
-class Lawsuit(PublishableModel):
+class Lawsuit(EditableRecord, PublishableModel):
     slug = models.SlugField(max_length=100, unique=True)
     caption = models.CharField(
         max_length=200, help_text="Short caption, e.g. 'City of Chicago v. Sessions'."
@@ -682,7 +781,7 @@ class Lawsuit(PublishableModel):
 # --- Rulings ------------------------------------------------------------------------------------
 
 
-class Ruling(PublishableModel):
+class Ruling(EditableRecord, PublishableModel):
     lawsuits = models.ManyToManyField(
         Lawsuit,
         related_name="rulings",
@@ -790,7 +889,7 @@ class Ruling(PublishableModel):
         return record_url("cases:ruling-detail", "pk", self.pk)
 
 
-class RulingEffect(TimeStampedModel):
+class RulingEffect(EditableRecord, TimeStampedModel):
     """What one ruling did to one policy, or to some of its parts, and for whom.
 
     One ruling may have several effects on one policy: a court can block two conditions and

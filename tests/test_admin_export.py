@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import Court, PublicationState
-from tests.factories import LawsuitFactory, RulingFactory
+from tests.factories import LawsuitFactory, PolicyFactory, RulingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,52 @@ def test_anonymous_visitors_cannot_export_from_the_admin(client, db):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def export_rows(response) -> list[dict]:
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_policies_export_holds_drafts_marked_and_is_not_cut_after_the_header(editor_client):
+    published = PolicyFactory(short_title="EO 13768 §9(a)")
+    draft = PolicyFactory(short_title="Draft letter", publication_state=PublicationState.DRAFT)
+
+    rows = export_rows(editor_client.get(reverse("admin:cases_policy_export")))
+
+    by_slug = {row["slug"]: row for row in rows}
+    assert set(by_slug) == {published.slug, draft.slug}
+    assert by_slug[draft.slug]["publication_state"] == "draft"
+    assert by_slug[draft.slug]["status"] == ""  # drafts have no public status
+    assert by_slug[published.slug]["publication_state"] == "published"
+    assert by_slug[published.slug]["status"] != ""
+
+
+def test_rulings_export_marks_drafts(editor_client):
+    draft = RulingFactory(publication_state=PublicationState.DRAFT)
+    published = RulingFactory()
+
+    rows = export_rows(editor_client.get(reverse("admin:cases_ruling_export")))
+
+    assert {row["id"]: row["publication_state"] for row in rows} == {
+        str(draft.pk): "draft",
+        str(published.pk): "published",
+    }
+
+
+def test_public_exports_have_no_publication_state_column(client, db):
+    RulingFactory()
+    response = client.get(reverse("cases:ruling-list"), {"format": "csv"})
+    assert "publication_state" not in b"".join(response.streaming_content).decode()
+
+
+def test_staff_without_the_view_permission_get_no_admin_export(client, db):
+    RulingFactory(publication_state=PublicationState.DRAFT)
+    client.force_login(User.objects.create_user("clerk", is_staff=True))
+
+    assert client.get(reverse("admin:cases_ruling_export")).status_code == 403
+    response = client.post(
+        reverse("admin:cases_ruling_changelist"),
+        {"action": "export_selected", "_selected_action": ["1"]},
+    )
+    assert response.status_code == 403

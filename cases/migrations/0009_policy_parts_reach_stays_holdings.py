@@ -6,255 +6,564 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from cases.migrations._sqlite_triggers import put_back, set_aside
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_ruling_court_published_index'),
+        ("cases", "0008_ruling_court_published_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        set_aside(),
         migrations.CreateModel(
-            name='HistoricalPolicyPart',
+            name="HistoricalPolicyPart",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('slug', models.SlugField(help_text="Short key within the policy, e.g. 'notice'.", max_length=60)),
-                ('name', models.CharField(help_text="Name used in statuses, lower case, e.g. 'notice condition'.", max_length=120)),
-                ('description', models.TextField(blank=True, help_text='What this part requires. Public.')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in which parts are listed (smallest first).')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Short key within the policy, e.g. 'notice'.", max_length=60
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Name used in statuses, lower case, e.g. 'notice condition'.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="What this part requires. Public."),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Order in which parts are listed (smallest first)."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical policy part',
-                'verbose_name_plural': 'historical policy parts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical policy part",
+                "verbose_name_plural": "historical policy parts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRulingEffect_parts',
+            name="HistoricalRulingEffect_parts",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalRulingEffect_parts',
+                "verbose_name": "HistoricalRulingEffect_parts",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PolicyPart',
+            name="PolicyPart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(help_text="Short key within the policy, e.g. 'notice'.", max_length=60)),
-                ('name', models.CharField(help_text="Name used in statuses, lower case, e.g. 'notice condition'.", max_length=120)),
-                ('description', models.TextField(blank=True, help_text='What this part requires. Public.')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in which parts are listed (smallest first).')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Short key within the policy, e.g. 'notice'.", max_length=60
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Name used in statuses, lower case, e.g. 'notice condition'.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="What this part requires. Public."),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Order in which parts are listed (smallest first)."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy', 'position', 'slug'],
+                "ordering": ["policy", "position", "slug"],
             },
         ),
         migrations.AlterModelOptions(
-            name='rulingeffect',
-            options={'ordering': ['ruling', 'policy', 'pk']},
+            name="rulingeffect",
+            options={"ordering": ["ruling", "policy", "pk"]},
         ),
         migrations.RemoveConstraint(
-            model_name='policy',
-            name='policy_end_kind_valid',
+            model_name="policy",
+            name="policy_end_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='rulingeffect',
-            name='effect_one_per_policy',
+            model_name="rulingeffect",
+            name="effect_one_per_policy",
         ),
         migrations.RemoveConstraint(
-            model_name='rulingeffect',
-            name='effect_valid',
+            model_name="rulingeffect",
+            name="effect_valid",
         ),
         migrations.AddField(
-            model_name='historicalpolicy',
-            name='end_source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The document that ended it (the revoking order, the agency's notice).", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.source'),
+            model_name="historicalpolicy",
+            name="end_source",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The document that ended it (the revoking order, the agency's notice).",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.source",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect',
-            name='holding',
-            field=models.CharField(blank=True, choices=[('', 'No holding on the merits'), ('unlawful', 'Held the policy (or the parts named) unlawful'), ('lawful', 'Held the policy (or the parts named) lawful')], default='', help_text="For a court of appeals' or the Supreme Court's decision on the merits: what it held. It binds the courts of that circuit (all courts for the Supreme Court).", max_length=16),
+            model_name="historicalrulingeffect",
+            name="holding",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "No holding on the merits"),
+                    ("unlawful", "Held the policy (or the parts named) unlawful"),
+                    ("lawful", "Held the policy (or the parts named) lawful"),
+                ],
+                default="",
+                help_text="For a court of appeals' or the Supreme Court's decision on the merits: what it held. It binds the courts of that circuit (all courts for the Supreme Court).",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect',
-            name='reach',
-            field=models.CharField(blank=True, choices=[('', 'Not applicable (the effect protects no one by itself)'), ('nationwide', 'Nationwide: every government'), ('states', 'Every government within the named states'), ('jurisdictions', 'The named jurisdictions only'), ('nobody', 'Nobody (for a stay: the block is suspended wholly)')], default='', help_text="Who is protected, as the court said it: for 'blocks' and 'narrows block' the reach of the relief; for 'stays' who stays protected (nobody: the stay is complete; the named jurisdictions: 'nationwide effect stayed, the plaintiffs stay protected').", max_length=16),
+            model_name="historicalrulingeffect",
+            name="reach",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not applicable (the effect protects no one by itself)"),
+                    ("nationwide", "Nationwide: every government"),
+                    ("states", "Every government within the named states"),
+                    ("jurisdictions", "The named jurisdictions only"),
+                    ("nobody", "Nobody (for a stay: the block is suspended wholly)"),
+                ],
+                default="",
+                help_text="Who is protected, as the court said it: for 'blocks' and 'narrows block' the reach of the relief; for 'stays' who stays protected (nobody: the stay is complete; the named jurisdictions: 'nationwide effect stayed, the plaintiffs stay protected').",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect',
-            name='states',
-            field=models.CharField(blank=True, help_text="For a reach within named states: their two-letter codes, e.g. 'CA'.", max_length=200, validators=[cases.models.validate_state_codes]),
+            model_name="historicalrulingeffect",
+            name="states",
+            field=models.CharField(
+                blank=True,
+                help_text="For a reach within named states: their two-letter codes, e.g. 'CA'.",
+                max_length=200,
+                validators=[cases.models.validate_state_codes],
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect',
-            name='stay_ends_on',
-            field=models.DateField(blank=True, help_text="For 'stays': the day the stay was lifted, if an order lifted it; leave empty when it lasted until the appeal was decided (that ends it by itself).", null=True),
+            model_name="historicalrulingeffect",
+            name="stay_ends_on",
+            field=models.DateField(
+                blank=True,
+                help_text="For 'stays': the day the stay was lifted, if an order lifted it; leave empty when it lasted until the appeal was decided (that ends it by itself).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect',
-            name='stays_ruling',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="For 'stays': the ruling whose block is stayed (it may be this ruling itself, when an order grants relief and stays part of it the same day).", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.ruling'),
+            model_name="historicalrulingeffect",
+            name="stays_ruling",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="For 'stays': the ruling whose block is stayed (it may be this ruling itself, when an order grants relief and stays part of it the same day).",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.ruling",
+            ),
         ),
         migrations.AddField(
-            model_name='policy',
-            name='end_source',
-            field=models.ForeignKey(blank=True, help_text="The document that ended it (the revoking order, the agency's notice).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='policies_ended', to='cases.source'),
+            model_name="policy",
+            name="end_source",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The document that ended it (the revoking order, the agency's notice).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="policies_ended",
+                to="cases.source",
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='holding',
-            field=models.CharField(blank=True, choices=[('', 'No holding on the merits'), ('unlawful', 'Held the policy (or the parts named) unlawful'), ('lawful', 'Held the policy (or the parts named) lawful')], default='', help_text="For a court of appeals' or the Supreme Court's decision on the merits: what it held. It binds the courts of that circuit (all courts for the Supreme Court).", max_length=16),
+            model_name="rulingeffect",
+            name="holding",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "No holding on the merits"),
+                    ("unlawful", "Held the policy (or the parts named) unlawful"),
+                    ("lawful", "Held the policy (or the parts named) lawful"),
+                ],
+                default="",
+                help_text="For a court of appeals' or the Supreme Court's decision on the merits: what it held. It binds the courts of that circuit (all courts for the Supreme Court).",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='reach',
-            field=models.CharField(blank=True, choices=[('', 'Not applicable (the effect protects no one by itself)'), ('nationwide', 'Nationwide: every government'), ('states', 'Every government within the named states'), ('jurisdictions', 'The named jurisdictions only'), ('nobody', 'Nobody (for a stay: the block is suspended wholly)')], default='', help_text="Who is protected, as the court said it: for 'blocks' and 'narrows block' the reach of the relief; for 'stays' who stays protected (nobody: the stay is complete; the named jurisdictions: 'nationwide effect stayed, the plaintiffs stay protected').", max_length=16),
+            model_name="rulingeffect",
+            name="reach",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not applicable (the effect protects no one by itself)"),
+                    ("nationwide", "Nationwide: every government"),
+                    ("states", "Every government within the named states"),
+                    ("jurisdictions", "The named jurisdictions only"),
+                    ("nobody", "Nobody (for a stay: the block is suspended wholly)"),
+                ],
+                default="",
+                help_text="Who is protected, as the court said it: for 'blocks' and 'narrows block' the reach of the relief; for 'stays' who stays protected (nobody: the stay is complete; the named jurisdictions: 'nationwide effect stayed, the plaintiffs stay protected').",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='states',
-            field=models.CharField(blank=True, help_text="For a reach within named states: their two-letter codes, e.g. 'CA'.", max_length=200, validators=[cases.models.validate_state_codes]),
+            model_name="rulingeffect",
+            name="states",
+            field=models.CharField(
+                blank=True,
+                help_text="For a reach within named states: their two-letter codes, e.g. 'CA'.",
+                max_length=200,
+                validators=[cases.models.validate_state_codes],
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='stay_ends_on',
-            field=models.DateField(blank=True, help_text="For 'stays': the day the stay was lifted, if an order lifted it; leave empty when it lasted until the appeal was decided (that ends it by itself).", null=True),
+            model_name="rulingeffect",
+            name="stay_ends_on",
+            field=models.DateField(
+                blank=True,
+                help_text="For 'stays': the day the stay was lifted, if an order lifted it; leave empty when it lasted until the appeal was decided (that ends it by itself).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='stays_ruling',
-            field=models.ForeignKey(blank=True, help_text="For 'stays': the ruling whose block is stayed (it may be this ruling itself, when an order grants relief and stays part of it the same day).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stayed_by_effects', to='cases.ruling'),
+            model_name="rulingeffect",
+            name="stays_ruling",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="For 'stays': the ruling whose block is stayed (it may be this ruling itself, when an order grants relief and stays part of it the same day).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="stayed_by_effects",
+                to="cases.ruling",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpolicy',
-            name='end_kind',
-            field=models.CharField(blank=True, choices=[('revoked', 'Revoked by a later order'), ('repealed', 'Rescinded or repealed by the issuing agency'), ('superseded', 'Superseded'), ('expired', 'Expired'), ('with_parent', 'Ended with the order it interprets')], help_text="How the policy ended; leave blank while it stands. 'Ended with the order it interprets' is for a memo whose parent order was revoked.", max_length=16),
+            model_name="historicalpolicy",
+            name="end_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("revoked", "Revoked by a later order"),
+                    ("repealed", "Rescinded or repealed by the issuing agency"),
+                    ("superseded", "Superseded"),
+                    ("expired", "Expired"),
+                    ("with_parent", "Ended with the order it interprets"),
+                ],
+                help_text="How the policy ended; leave blank while it stands. 'Ended with the order it interprets' is for a memo whose parent order was revoked.",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpolicy',
-            name='ended_on',
-            field=models.DateField(blank=True, help_text='Date the policy stopped having effect (revoked, repealed, expired).', null=True),
+            model_name="historicalpolicy",
+            name="ended_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Date the policy stopped having effect (revoked, repealed, expired).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalrulingeffect',
-            name='detail',
-            field=models.CharField(blank=True, help_text="A short public note on what the court said, e.g. 'relief limited to Chicago'.", max_length=300),
+            model_name="historicalrulingeffect",
+            name="detail",
+            field=models.CharField(
+                blank=True,
+                help_text="A short public note on what the court said, e.g. 'relief limited to Chicago'.",
+                max_length=300,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalrulingeffect',
-            name='effect',
-            field=models.CharField(choices=[('blocks', 'Blocks the policy'), ('keeps_block', 'Keeps an earlier block in force'), ('narrows_block', 'Narrows an earlier block'), ('lifts_block', 'Lifts an earlier block'), ('stays', 'Stays a block'), ('upholds', 'Upholds the policy'), ('declines', 'Declines to block the policy')], help_text="What the ruling did. An injunction: 'blocks'. An appeal that affirms: 'keeps block'. A reversal or vacatur of an injunction: 'lifts block'. An order staying an injunction pending appeal: 'stays' (it suspends, it does not end).", max_length=16),
+            model_name="historicalrulingeffect",
+            name="effect",
+            field=models.CharField(
+                choices=[
+                    ("blocks", "Blocks the policy"),
+                    ("keeps_block", "Keeps an earlier block in force"),
+                    ("narrows_block", "Narrows an earlier block"),
+                    ("lifts_block", "Lifts an earlier block"),
+                    ("stays", "Stays a block"),
+                    ("upholds", "Upholds the policy"),
+                    ("declines", "Declines to block the policy"),
+                ],
+                help_text="What the ruling did. An injunction: 'blocks'. An appeal that affirms: 'keeps block'. A reversal or vacatur of an injunction: 'lifts block'. An order staying an injunction pending appeal: 'stays' (it suspends, it does not end).",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='policy',
-            name='end_kind',
-            field=models.CharField(blank=True, choices=[('revoked', 'Revoked by a later order'), ('repealed', 'Rescinded or repealed by the issuing agency'), ('superseded', 'Superseded'), ('expired', 'Expired'), ('with_parent', 'Ended with the order it interprets')], help_text="How the policy ended; leave blank while it stands. 'Ended with the order it interprets' is for a memo whose parent order was revoked.", max_length=16),
+            model_name="policy",
+            name="end_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("revoked", "Revoked by a later order"),
+                    ("repealed", "Rescinded or repealed by the issuing agency"),
+                    ("superseded", "Superseded"),
+                    ("expired", "Expired"),
+                    ("with_parent", "Ended with the order it interprets"),
+                ],
+                help_text="How the policy ended; leave blank while it stands. 'Ended with the order it interprets' is for a memo whose parent order was revoked.",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='policy',
-            name='ended_on',
-            field=models.DateField(blank=True, help_text='Date the policy stopped having effect (revoked, repealed, expired).', null=True),
+            model_name="policy",
+            name="ended_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Date the policy stopped having effect (revoked, repealed, expired).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='ruling',
-            name='policies',
-            field=models.ManyToManyField(blank=True, related_name='rulings', through='cases.RulingEffect', through_fields=('ruling', 'policy'), to='cases.policy'),
+            model_name="ruling",
+            name="policies",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="rulings",
+                through="cases.RulingEffect",
+                through_fields=("ruling", "policy"),
+                to="cases.policy",
+            ),
         ),
         migrations.AlterField(
-            model_name='rulingeffect',
-            name='detail',
-            field=models.CharField(blank=True, help_text="A short public note on what the court said, e.g. 'relief limited to Chicago'.", max_length=300),
+            model_name="rulingeffect",
+            name="detail",
+            field=models.CharField(
+                blank=True,
+                help_text="A short public note on what the court said, e.g. 'relief limited to Chicago'.",
+                max_length=300,
+            ),
         ),
         migrations.AlterField(
-            model_name='rulingeffect',
-            name='effect',
-            field=models.CharField(choices=[('blocks', 'Blocks the policy'), ('keeps_block', 'Keeps an earlier block in force'), ('narrows_block', 'Narrows an earlier block'), ('lifts_block', 'Lifts an earlier block'), ('stays', 'Stays a block'), ('upholds', 'Upholds the policy'), ('declines', 'Declines to block the policy')], help_text="What the ruling did. An injunction: 'blocks'. An appeal that affirms: 'keeps block'. A reversal or vacatur of an injunction: 'lifts block'. An order staying an injunction pending appeal: 'stays' (it suspends, it does not end).", max_length=16),
+            model_name="rulingeffect",
+            name="effect",
+            field=models.CharField(
+                choices=[
+                    ("blocks", "Blocks the policy"),
+                    ("keeps_block", "Keeps an earlier block in force"),
+                    ("narrows_block", "Narrows an earlier block"),
+                    ("lifts_block", "Lifts an earlier block"),
+                    ("stays", "Stays a block"),
+                    ("upholds", "Upholds the policy"),
+                    ("declines", "Declines to block the policy"),
+                ],
+                help_text="What the ruling did. An injunction: 'blocks'. An appeal that affirms: 'keeps block'. A reversal or vacatur of an injunction: 'lifts block'. An order staying an injunction pending appeal: 'stays' (it suspends, it does not end).",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='rulingeffect',
-            name='protected',
-            field=models.ManyToManyField(blank=True, help_text="For a reach of named jurisdictions: each one the court protected (the plaintiffs, or an association's members where the court said so).", related_name='protecting_effects', to='cases.jurisdiction'),
+            model_name="rulingeffect",
+            name="protected",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="For a reach of named jurisdictions: each one the court protected (the plaintiffs, or an association's members where the court said so).",
+                related_name="protecting_effects",
+                to="cases.jurisdiction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('end_kind', ''), ('end_kind__in', ['revoked', 'repealed', 'superseded', 'expired', 'with_parent']), _connector='OR'), name='policy_end_kind_valid'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_kind", ""),
+                    (
+                        "end_kind__in",
+                        ["revoked", "repealed", "superseded", "expired", "with_parent"],
+                    ),
+                    _connector="OR",
+                ),
+                name="policy_end_kind_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpolicypart',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalpolicypart",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpolicypart',
-            name='policy',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.policy'),
+            model_name="historicalpolicypart",
+            name="policy",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.policy",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect_parts',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicalrulingeffect'),
+            model_name="historicalrulingeffect_parts",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                to="cases.historicalrulingeffect",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect_parts',
-            name='rulingeffect',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.rulingeffect'),
+            model_name="historicalrulingeffect_parts",
+            name="rulingeffect",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.rulingeffect",
+            ),
         ),
         migrations.AddField(
-            model_name='policypart',
-            name='policy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='cases.policy'),
+            model_name="policypart",
+            name="policy",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="parts", to="cases.policy"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrulingeffect_parts',
-            name='policypart',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.policypart'),
+            model_name="historicalrulingeffect_parts",
+            name="policypart",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.policypart",
+            ),
         ),
         migrations.AddField(
-            model_name='rulingeffect',
-            name='parts',
-            field=models.ManyToManyField(blank=True, help_text="The parts of the policy this effect reaches; leave empty for the whole policy. Example: Chicago's Sept 2017 injunction reached the notice and access conditions.", related_name='effects', to='cases.policypart'),
+            model_name="rulingeffect",
+            name="parts",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The parts of the policy this effect reaches; leave empty for the whole policy. Example: Chicago's Sept 2017 injunction reached the notice and access conditions.",
+                related_name="effects",
+                to="cases.policypart",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rulingeffect',
-            index=models.Index(fields=['policy', 'ruling'], name='effect_policy_ruling_idx'),
+            model_name="rulingeffect",
+            index=models.Index(fields=["policy", "ruling"], name="effect_policy_ruling_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rulingeffect',
-            constraint=models.CheckConstraint(condition=models.Q(('effect__in', ['blocks', 'keeps_block', 'narrows_block', 'lifts_block', 'stays', 'upholds', 'declines'])), name='effect_valid'),
+            model_name="rulingeffect",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "effect__in",
+                        [
+                            "blocks",
+                            "keeps_block",
+                            "narrows_block",
+                            "lifts_block",
+                            "stays",
+                            "upholds",
+                            "declines",
+                        ],
+                    )
+                ),
+                name="effect_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulingeffect',
-            constraint=models.CheckConstraint(condition=models.Q(('reach__in', ['', 'nationwide', 'states', 'jurisdictions', 'nobody'])), name='effect_reach_valid'),
+            model_name="rulingeffect",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reach__in", ["", "nationwide", "states", "jurisdictions", "nobody"])
+                ),
+                name="effect_reach_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulingeffect',
-            constraint=models.CheckConstraint(condition=models.Q(('holding__in', ['', 'unlawful', 'lawful'])), name='effect_holding_valid'),
+            model_name="rulingeffect",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("holding__in", ["", "unlawful", "lawful"])),
+                name="effect_holding_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulingeffect',
-            constraint=models.CheckConstraint(condition=models.Q(('stay_ends_on__isnull', True), ('effect', 'stays'), _connector='OR'), name='effect_stay_end_only_for_stays'),
+            model_name="rulingeffect",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stay_ends_on__isnull", True), ("effect", "stays"), _connector="OR"
+                ),
+                name="effect_stay_end_only_for_stays",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulingeffect',
-            constraint=models.CheckConstraint(condition=models.Q(('states', ''), ('reach', 'states'), _connector='OR'), name='effect_states_need_reach'),
+            model_name="rulingeffect",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("states", ""), ("reach", "states"), _connector="OR"),
+                name="effect_states_need_reach",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policypart',
-            constraint=models.UniqueConstraint(fields=('policy', 'slug'), name='part_unique_slug_per_policy'),
+            model_name="policypart",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "slug"), name="part_unique_slug_per_policy"
+            ),
         ),
+        put_back(),
     ]

@@ -1,10 +1,13 @@
 from django.db import migrations, models
 
+from cases.migrations._sqlite_triggers import put_back, set_aside
+
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0010_effect_reach_from_old_records")]
 
     operations = [
+        set_aside(),
         migrations.AddConstraint(
             model_name="rulingeffect",
             constraint=models.CheckConstraint(
@@ -29,4 +32,5 @@ class Migration(migrations.Migration):
                 name="effect_stay_names_ruling",
             ),
         ),
+        put_back(),
     ]

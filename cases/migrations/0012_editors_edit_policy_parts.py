@@ -10,4 +10,6 @@ editors_group = importlib.import_module("cases.migrations.0003_editors_group")
 class Migration(migrations.Migration):
     dependencies = [("cases", "0011_effect_reach_constraints")]
 
-    operations = [migrations.RunPython(editors_group.create_editors_group, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(editors_group.create_editors_group, migrations.RunPython.noop)
+    ]

@@ -1,0 +1,27 @@
+// Gives each autocomplete's search box the name of its field: select2 leaves it unnamed, so a
+// screen reader announces an anonymous search box. Runs after the admin has set up its widgets,
+// and again for each inline row added.
+"use strict";
+(function () {
+  function fieldName(select) {
+    const label = select.id && document.querySelector('label[for="' + select.id + '"]');
+    return label ? label.textContent.replace(/:\s*$/, "").trim() : select.name;
+  }
+
+  function labelSearchBoxes() {
+    document.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
+      const box = select.nextElementSibling;
+      if (!box || !box.classList.contains("select2")) {
+        return;
+      }
+      box.querySelectorAll(".select2-search__field").forEach(function (field) {
+        field.setAttribute("aria-label", "Search " + fieldName(select));
+      });
+    });
+  }
+
+  window.addEventListener("load", labelSearchBoxes);
+  document.addEventListener("formset:added", function () {
+    window.setTimeout(labelSearchBoxes, 0);
+  });
+})();
