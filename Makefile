@@ -34,6 +34,8 @@ run: seed
 	@echo
 	@echo "Serving the tracker at http://$(HOST):$(PORT)/ (SQLite: db.sqlite3)."
 	@echo "To make an editor account:  $(PY) manage.py create_editor <username>"
+	@echo "Emails (alert confirmations) are printed here, not sent; to send the alerts they"
+	@echo "confirm:  DJANGO_EMAIL_BACKEND=console $(PY) manage.py send_alerts"
 	@echo
 	DJANGO_EMAIL_BACKEND=console $(PY) manage.py runserver $(HOST):$(PORT)
 

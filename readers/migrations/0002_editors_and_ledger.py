@@ -23,7 +23,7 @@ EDITOR_CODENAMES = {
 
 
 def grant_editors(apps, schema_editor):
-    using = schema_editor.connection.alias
+    using = schema_editor.connection.alias if schema_editor else "default"
     # Permissions are normally created after `migrate` finishes, so they are created here first.
     app_config = apps.get_app_config("readers")
     models_module = getattr(app_config, "models_module", None)
