@@ -63,7 +63,7 @@ class CorrectionAdmin(SimpleHistoryAdmin):
         "handled_by",
         "handled_at",
     ]
-    list_filter = ["state", "content_type"]
+    list_filter = ["state", ("content_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["handled_by", "content_type"]
     search_fields = ["record_label", "what_is_wrong", "source"]
     date_hierarchy = "submitted_at"

@@ -6,13 +6,19 @@ from __future__ import annotations
 import datetime
 import email
 import email.policy
+import importlib
 import io
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -21,7 +27,14 @@ from django.test import Client, override_settings
 
 from cases.models import Court, PublicationState, Ruling, RulingKind
 from readers import alerts, tokens
-from readers.models import Delivery, Frequency, Subscriber, Subscription, SubscriptionState
+from readers.models import (
+    Delivery,
+    Frequency,
+    RulingPublication,
+    Subscriber,
+    Subscription,
+    SubscriptionState,
+)
 from readers.ratelimit import SUBSCRIBE_PER_CLIENT, SUBSCRIBE_PER_EMAIL
 from tests.factories import (
     CourtFactory,
@@ -326,10 +339,10 @@ def test_a_lost_manage_link_is_sent_only_to_an_address_with_alerts(client, court
 
 def test_daily_digests_go_out_once_a_day(client, court):
     subscription = subscribe(client, "reader@example.org", "court=ilnd", Frequency.DAILY)
-    confirmed = subscription.confirmed_at
     first, second = RulingFactory(court=court), RulingFactory(court=court)
-    hour = settings.ALERTS_DAILY_HOUR
-    next_digest = (confirmed + datetime.timedelta(days=1)).replace(hour=hour, minute=0)
+    # The first digest time after the confirmation, whatever the time of day it was.
+    next_digest = alerts.daily_boundary(subscription.confirmed_at) + datetime.timedelta(days=1)
+    assert next_digest.hour == settings.ALERTS_DAILY_HOUR
 
     assert run(now=next_digest - datetime.timedelta(minutes=1)).messages == 0
     digest = run(now=next_digest + datetime.timedelta(minutes=5))
@@ -582,3 +595,85 @@ def test_lawsuit_policy_and_court_pages_link_to_their_alerts(client, court):
     assert '/alerts/?policy=jag-conditions"' in page(policy)
     assert '/alerts/?court=ilnd"' in page(court)
     assert client.get("/alerts/?lawsuit=chicago-v-sessions").status_code == 200
+
+
+# --- The ledger of publications and the digest clock -------------------------------------------
+
+
+def test_rulings_public_before_alerts_existed_are_never_new(client, court):
+    """The data migration enters every published ruling in the ledger, so a site that had
+    rulings before alerts sends none of them as new."""
+    migration = importlib.import_module("readers.migrations.0002_editors_and_ledger")
+    old = RulingFactory(court=court)
+    draft = RulingFactory(court=court, publication_state=PublicationState.DRAFT)
+
+    migration.start_ledger(django_apps, SimpleNamespace(connection=connection))
+
+    assert list(RulingPublication.objects.values_list("ruling", flat=True)) == [old.pk]
+    subscribe(client, "reader@example.org", "court=ilnd")
+    Ruling.objects.filter(pk=draft.pk).update(publication_state=PublicationState.PUBLISHED)
+    run()
+    (message,) = mail.outbox
+    assert draft.get_absolute_url() in message.body and old.get_absolute_url() not in message.body
+
+
+@pytest.mark.parametrize(
+    ("now", "boundary"),
+    [
+        ("2026-01-02T06:59", "2026-01-01T07:00"),
+        ("2026-01-02T07:00", "2026-01-02T07:00"),
+        ("2026-01-02T23:30", "2026-01-02T07:00"),
+        ("2026-01-01T00:00", "2025-12-31T07:00"),
+    ],
+)
+@override_settings(ALERTS_DAILY_HOUR=7)
+def test_daily_digests_fall_due_at_the_hour(now, boundary):
+    def utc(text):
+        return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.UTC)
+
+    assert alerts.daily_boundary(utc(now)) == utc(boundary)
+
+
+def settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The email settings as a fresh process reads them from `env` (and a clean environment)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+        "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.SITE_URL)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DJANGO_SETTINGS_MODULE": "tracker.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_email_settings_come_from_the_environment():
+    smtp = settings_with(
+        {
+            "DJANGO_EMAIL_HOST": "mail.example.org",
+            "DJANGO_EMAIL_PORT": "587",
+            "DJANGO_EMAIL_HOST_USER": "tracker",
+            "DJANGO_EMAIL_HOST_PASSWORD": "s3cret",
+            "DJANGO_EMAIL_USE_TLS": "true",
+            "DJANGO_SITE_URL": "https://tracker.example/",
+        }
+    )
+    console = settings_with({"DJANGO_EMAIL_BACKEND": "console"})
+    bogus = settings_with({"DJANGO_EMAIL_BACKEND": "carrier-pigeon"})
+
+    assert smtp.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.org",
+        "587",
+        "tracker",
+        "s3cret",
+        "True",
+        "https://tracker.example",
+    ]
+    assert console.stdout.split()[0] == "django.core.mail.backends.console.EmailBackend"
+    assert bogus.returncode != 0 and "DJANGO_EMAIL_BACKEND must be one of" in bogus.stderr
