@@ -677,3 +677,12 @@ def test_email_settings_come_from_the_environment():
     ]
     assert console.stdout.split()[0] == "django.core.mail.backends.console.EmailBackend"
     assert bogus.returncode != 0 and "DJANGO_EMAIL_BACKEND must be one of" in bogus.stderr
+
+
+def test_a_mail_server_that_is_down_gets_a_clear_answer_when_subscribing(client, court):
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=ConnectionRefusedError
+    ):
+        response = ask(client, "reader@example.org", "court=ilnd")
+    assert response.status_code == 503
+    assert b"could not be sent" in response.content

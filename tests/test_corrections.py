@@ -245,3 +245,24 @@ def test_no_email_address_appears_anywhere_public(client, records):
         for address in (READER_EMAIL, SUBSCRIBER_EMAIL):
             assert address not in text, path
         assert "@example.org" not in text, path
+
+
+def test_the_readers_admin_pages_open_for_a_superuser(admin_client, records):
+    Client().post(f"/corrections/ruling/{records['ruling'].pk}/", suggestion())
+    subscriber = Subscriber.objects.create(email=SUBSCRIBER_EMAIL)
+    subscription = Subscription.objects.create(subscriber=subscriber, query="court=ilnd")
+    correction = Correction.objects.get()
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:readers_correction_changelist"),
+        reverse("admin:readers_correction_changelist") + "?state__exact=new",
+        reverse("admin:readers_correction_change", args=[correction.pk]),
+        reverse("admin:readers_correction_history", args=[correction.pk]),
+        reverse("admin:readers_subscription_changelist"),
+        reverse("admin:readers_subscription_change", args=[subscription.pk]),
+    ]
+    for url in pages:
+        assert admin_client.get(url).status_code == 200, url
+    records["ruling"].delete()  # the suggestion outlives its record, and says so
+    page = admin_client.get(reverse("admin:readers_correction_change", args=[correction.pk]))
+    assert b"the record has since been deleted" in page.content
