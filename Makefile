@@ -34,8 +34,10 @@ run: seed
 	@echo
 	@echo "Serving the tracker at http://$(HOST):$(PORT)/ (SQLite: db.sqlite3)."
 	@echo "To make an editor account:  $(PY) manage.py create_editor <username>"
+	@echo "Emails (alert confirmations) are printed here, not sent; to send the alerts they"
+	@echo "confirm:  DJANGO_EMAIL_BACKEND=console $(PY) manage.py send_alerts"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_EMAIL_BACKEND=console $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style serving: gunicorn with gunicorn.conf.py. Set DJANGO_SECRET_KEY, DATABASE_URL,
 # DJANGO_ALLOWED_HOSTS (and DJANGO_STATIC_MANIFEST=true after collectstatic) first.

@@ -206,7 +206,8 @@ def test_editor_opens_every_changelist_and_record_of_the_seed_data(seeded, edito
 
 def test_editors_group_holds_only_case_data_permissions(editors_group):
     permissions = editors_group.permissions.select_related("content_type")
-    assert {perm.content_type.app_label for perm in permissions} == {"cases"}
+    # Case data, and the readers' corrections queue (tests/test_corrections.py).
+    assert {perm.content_type.app_label for perm in permissions} == {"cases", "readers"}
     outside = Permission.objects.filter(
         content_type__app_label__in=["auth", "admin", "sessions", "contenttypes"]
     )

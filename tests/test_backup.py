@@ -172,7 +172,11 @@ def scratch_database():
     finally:
         connection.close()
         with connection.cursor() as cursor:
+            # DROP DATABASE waits for a checkpoint of the whole server, which on a busy machine
+            # can outlast the site's statement timeout.
+            cursor.execute("SET statement_timeout = 0")
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute("RESET statement_timeout")
 
 
 @pytest.mark.skipif(

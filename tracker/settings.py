@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "cases",
+    "readers",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,43 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Email (alert subscriptions and their confirmations) ------------------------------------
+# DJANGO_EMAIL_BACKEND is a short name (smtp, console, file, locmem) or a dotted backend path.
+# `make run` uses the console backend: messages are printed, never sent.
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+_email_backend = os.environ.get("DJANGO_EMAIL_BACKEND") or "smtp"
+if _email_backend not in EMAIL_BACKENDS and "." not in _email_backend:
+    raise ImproperlyConfigured(
+        f"DJANGO_EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)} or a dotted path, "
+        f"got {_email_backend!r}"
+    )
+EMAIL_BACKEND = EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_flag("DJANGO_EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set DJANGO_EMAIL_USE_TLS or DJANGO_EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30)
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH") or str(BASE_DIR / "sent-mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "alerts@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's public address, for the links in emails (never taken from a request's Host).
+SITE_URL = (os.environ.get("DJANGO_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"DJANGO_SITE_URL must start with http:// or https://: {SITE_URL}")
+# Daily alert digests go out with the first `send_alerts` run after this hour (UTC).
+ALERTS_DAILY_HOUR = env_int("DJANGO_ALERTS_DAILY_HOUR", 7)
+if not 0 <= ALERTS_DAILY_HOUR <= 23:
+    raise ImproperlyConfigured("DJANGO_ALERTS_DAILY_HOUR must be an hour from 0 to 23")
 
 # --- HTTPS, cookies and security headers -----------------------------------------------------
 # DJANGO_HTTPS says the site is reached over HTTPS (directly or through a TLS-terminating proxy).

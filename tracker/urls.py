@@ -7,4 +7,5 @@ admin.site.site_title = "Litigation tracker admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cases.urls")),
+    path("", include("readers.urls")),
 ]
