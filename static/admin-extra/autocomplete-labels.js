@@ -1,4 +1,4 @@
-// Gives each autocomplete's search box the name of its field: select2 leaves it unnamed, so a
+// Gives each autocomplete's search box, and each single-choice picker, the name of its field: select2 leaves it unnamed, so a
 // screen reader announces an anonymous search box. Runs after the admin has set up its widgets,
 // and again for each inline row added.
 "use strict";
@@ -16,6 +16,14 @@
       }
       box.querySelectorAll(".select2-search__field").forEach(function (field) {
         field.setAttribute("aria-label", "Search " + fieldName(select));
+      });
+      // A single-choice picker with nothing chosen yet is named by its field, not by its
+      // (empty) current value.
+      box.querySelectorAll('.select2-selection--single[role="combobox"]').forEach(function (combo) {
+        combo.setAttribute("aria-label", fieldName(select));
+        combo.querySelectorAll(".select2-selection__rendered").forEach(function (shown) {
+          shown.setAttribute("aria-label", fieldName(select));
+        });
       });
     });
   }
