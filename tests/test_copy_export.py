@@ -47,6 +47,14 @@ NASTY = [
     "  leading spaces",
     "a=b",
     "; separator-like ;",
+    " =1+1",
+    "\u00a0+1",
+    "\u3000-1",
+    "\u200b@SUM(A1)",
+    "\ufeff=1",
+    "\uff1d1+1",
+    " \uff20x",
+    "\u00a0plain",
 ]
 
 # Every list with a few filters, including ones that make the query DISTINCT.
