@@ -27,6 +27,7 @@ from cases.models import (
     LawsuitStatus,
     Policy,
     PolicyKind,
+    PublicationState,
     Ruling,
     RulingEffect,
     RulingKind,
@@ -37,6 +38,9 @@ from cases.rendering import FilterFormRenderer
 from cases.status import StatusCode
 
 DATE_HELP = "YYYY-MM-DD"
+# Other records are reached through published policies only: a link through a draft is no
+# public link (a ruling whose only effect is on a draft policy is on no program's record).
+PUBLIC_POLICY = {"policy__publication_state": PublicationState.PUBLISHED}
 FILTER_FORM_RENDERER = FilterFormRenderer()
 _FORM_CLASSES: dict[type, type[forms.Form]] = {}
 
@@ -357,14 +361,11 @@ class RulingFilter(TrackerFilterSet):
         return queryset
 
     def filter_related(self, queryset, name, value):
+        effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
         if name == "policy":
-            return queryset.filter(
-                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy=value))
-            )
+            return queryset.filter(Exists(effects.filter(policy=value)))
         if name == "program":
-            return queryset.filter(
-                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy__programs=value))
-            )
+            return queryset.filter(Exists(effects.filter(policy__programs=value)))
         if name == "lawsuit":
             return queryset.filter(
                 Exists(Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit=value))
@@ -415,15 +416,17 @@ class LawsuitFilter(TrackerFilterSet):
         fields: list[str] = []
 
     def filter_related(self, queryset, name, value):
-        through = {"policy": Lawsuit.policies.through, "plaintiff": Lawsuit.plaintiffs.through}
+        challenged = Lawsuit.policies.through.objects.filter(
+            lawsuit=OuterRef("pk"), **PUBLIC_POLICY
+        )
         if name == "program":
-            links = Lawsuit.policies.through.objects.filter(
-                lawsuit=OuterRef("pk"), policy__programs=value
-            )
+            links = challenged.filter(policy__programs=value)
         elif name == "policy":
-            links = through[name].objects.filter(lawsuit=OuterRef("pk"), policy=value)
+            links = challenged.filter(policy=value)
         else:
-            links = through[name].objects.filter(lawsuit=OuterRef("pk"), jurisdiction=value)
+            links = Lawsuit.plaintiffs.through.objects.filter(
+                lawsuit=OuterRef("pk"), jurisdiction=value
+            )
         return queryset.filter(Exists(links))
 
 
