@@ -7,10 +7,12 @@ Parameter names are a public contract (DESIGN.md): people link to them and scrip
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.choices import BaseChoiceIterator
@@ -45,16 +47,75 @@ FILTER_FORM_RENDERER = FilterFormRenderer()
 _FORM_CLASSES: dict[type, type[forms.Form]] = {}
 
 
-class StrictDateFilter(django_filters.DateFilter):
-    """A date filter that accepts only ISO dates (2017-11-20), so a typo is an error."""
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-    field_class = forms.DateField
 
-    def __init__(self, *args, **kwargs):
+class StrictDateField(forms.DateField):
+    """A date written YYYY-MM-DD and nothing else: `2017-1-1` (which strptime would take),
+    `2017-W01-1` or `20170101` are errors, never a guess."""
+
+    default_error_messages = {"invalid": "Enter a date written YYYY-MM-DD, e.g. 2017-11-20."}
+
+    def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
         kwargs.setdefault("help_text", DATE_HELP)
-        super().__init__(*args, **kwargs)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not ISO_DATE.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class StrictDateFilter(django_filters.DateFilter):
+    """A date filter that accepts only ISO dates (2017-11-20), so a typo is an error."""
+
+    field_class = StrictDateField
+
+
+class TrueCheckbox(forms.CheckboxInput):
+    """A checkbox that sends `true` when ticked, and hands its field the value as given."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value is True or value == "true")
+
+    def format_value(self, value) -> str:
+        return "true"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false` and nothing else (`maybe`, `on`, `1`, `True` are errors); empty or
+    absent: no filter."""
+
+    widget = TrueCheckbox
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_python(self, value) -> bool | None:
+        if value in (None, ""):
+            return None
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class AsOfForm(forms.Form):
+    """The `as_of` date of the dashboard and the policy pages."""
+
+    as_of = StrictDateField(
+        required=False,
+        label="As of",
+        help_text="The day to show statuses for, YYYY-MM-DD; empty for today",
+    )
 
 
 class CachedChoices(BaseChoiceIterator):
@@ -497,10 +558,9 @@ class CourtListFilter(TrackerFilterSet):
     circuit = CircuitFilter(
         court_field="pk", help_text="A court of appeals and the courts under it"
     )
-    has_cases = django_filters.BooleanFilter(
+    has_cases = StrictBooleanFilter(
         method="filter_has_cases",
         label="Only courts with cases",
-        widget=forms.CheckboxInput,
     )
     sort = SortFilter(
         orderings={

@@ -43,7 +43,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cases.filters import PUBLIC_POLICY, CourtField
+from cases.filters import PUBLIC_POLICY, CourtField, StrictDateField
 from cases.models import (
     Court,
     CourtLevel,
@@ -131,20 +131,8 @@ class TimelineForm(forms.Form):
         empty_label="Any circuit",
         help_text="A court of appeals and the courts under it",
     )
-    after = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        label="On or after",
-        help_text="YYYY-MM-DD",
-    )
-    before = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        label="On or before",
-        help_text="YYYY-MM-DD",
-    )
+    after = StrictDateField(required=False, label="On or after")
+    before = StrictDateField(required=False, label="On or before")
     kind = forms.MultipleChoiceField(
         required=False,
         choices=KIND_CHOICES,

@@ -70,7 +70,7 @@ URLS = [
     "/lawsuits/?court=ilnd",
     "/programs/",
     "/courts/",
-    "/courts/?has_cases=on&sort=id",
+    "/courts/?has_cases=true&sort=id",
     "/jurisdictions/",
     "/jurisdictions/?sort=state",
     "/policies/",

@@ -224,7 +224,7 @@ VALID = {
     "filed_after": DATES,
     "filed_before": DATES,
     "level": CourtLevel.values,
-    "has_cases": ["on", "true", "false", "1", "0", "True"],
+    "has_cases": ["true", "false"],
     "state": ["CA", "il", "Pa", "NY"],
     "role": ["plaintiff", "target"],
     "page": ["1", "2"],
@@ -244,6 +244,11 @@ NEAR_VALID = [
     "2017-11-20 ",
     "17-11-20",
     "yesterday",
+    "2017-W01-1",
+    # booleans
+    "maybe",
+    "on",
+    "True",
     # numbers (page, ids)
     "0",
     "-1",
