@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import exports
 from cases.models import Court, Effect, Ruling
 from cases.views import published_rulings
+from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,
     GroundFactory,
@@ -77,8 +78,10 @@ URLS = [
 ]
 
 
-@pytest.fixture
-def nasty_data(db):
+@shared_data
+def nasty_data() -> None:
+    """Every court, and records of every kind whose text is hard to quote or looks like a formula
+    (shared by the tests that only read them)."""
     call_command("loaddata", "fixtures/courts.json", verbosity=0)
     courts = [Court.objects.get(pk=pk) for pk in ("ilnd", "cand", "ca7")]
     grounds = [GroundFactory(name=f"{text} ground {i}") for i, text in enumerate(NASTY[:5])]

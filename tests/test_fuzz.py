@@ -24,7 +24,6 @@ import traceback
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.test import Client
@@ -72,9 +71,8 @@ GROUND_SLUGS = ["separation-of-powers", "spending-clause"]
 
 
 @pytest.fixture
-def records(db) -> None:
+def records(court_data) -> None:
     """Every federal court, and a small, linked set of published and draft records."""
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
     jag = FundingProgramFactory(slug="byrne-jag", name="Edward Byrne Memorial JAG Program")
     cops = FundingProgramFactory(slug="cops-hiring", name="COPS Hiring Program")
     chicago = JurisdictionFactory(slug="chicago", name="City of Chicago", state="IL")

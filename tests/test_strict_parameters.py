@@ -4,7 +4,6 @@ that shows the form with its error, never a guess and never a silently unfiltere
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import PolicyFactory, RulingFactory
 
@@ -23,8 +22,7 @@ DATE_ERROR = "Enter a date written YYYY-MM-DD, e.g. 2017-11-20."
 
 
 @pytest.fixture
-def records(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def records(court_data):
     policy = PolicyFactory(slug="eo-13768")
     RulingFactory()
     return {"policy": policy}
