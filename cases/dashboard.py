@@ -221,7 +221,7 @@ def home(request: HttpRequest) -> HttpResponse:
     try:
         as_of = _as_of(request)
     except ValueError:
-        return _bad_as_of()
+        return _bad_as_of(request)
     policies = list(published_policies().order_by("issued_on", "slug"))
     statuses = statuses_today(policies) if as_of is None else status.statuses_for(policies, as_of)
     counts, changed = counts_and_last_changed()

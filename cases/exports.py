@@ -21,6 +21,7 @@ import datetime
 import io
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -43,14 +44,88 @@ CSV_LINE_END = "\n"
 CSV_LIST_SEPARATOR = "; "
 # Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# Characters a spreadsheet may read as one of `= + - @`: their full-width, small, superscript
+# and subscript forms (each one's NFKC form begins with a trigger), and the minus sign.
+FORMULA_LOOKALIKES = (
+    (0x207A, 0x207C),  # superscript plus, minus, equals
+    (0x208A, 0x208C),  # subscript plus, minus, equals
+    (0x2212, 0x2212),  # minus sign
+    (0x2A75, 0x2A76),  # two and three consecutive equals signs
+    (0xFB29, 0xFB29),  # Hebrew alternative plus sign
+    (0xFE62, 0xFE63),  # small plus sign, small hyphen-minus
+    (0xFE66, 0xFE66),  # small equals sign
+    (0xFE6B, 0xFE6B),  # small commercial at
+    (0xFF0B, 0xFF0B),  # full-width plus sign
+    (0xFF0D, 0xFF0D),  # full-width hyphen-minus
+    (0xFF1D, 0xFF1D),  # full-width equals sign
+    (0xFF20, 0xFF20),  # full-width commercial at
+)
+# Characters that can stand unseen before a formula: every space, control and format character
+# (Unicode categories Zs, Zl, Zp, Cc and Cf: NBSP, U+3000, the zero-width space, the BOM, bidi
+# marks...) and the other default-ignorable ones (fillers, variation selectors, tags).
+# Spreadsheets drop some of them when they read a cell, so " =1+1" may still be a formula.
+FORMULA_HIDDEN = (
+    (0x0001, 0x0020),
+    (0x007F, 0x00A0),
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x115F, 0x1160),
+    (0x1680, 0x1680),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2000, 0x200F),
+    (0x2028, 0x202F),
+    (0x205F, 0x206F),
+    (0x3000, 0x3000),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 ROWS_PER_CHUNK = 500
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
+def _regex_class(ranges: Iterable[tuple[int, int]]) -> str:
+    """The inside of a bracket expression, written in escapes that Python's `re` and
+    PostgreSQL's regular expressions read alike (backslash-u and four hex digits, backslash-U
+    and eight)."""
+
+    def char(code: int) -> str:
+        return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+    return "".join(char(a) if a == b else f"{char(a)}-{char(b)}" for a, b in ranges)
+
+
+# A cell a spreadsheet would read as a formula: it starts with a tab, carriage return or line
+# feed, or its first visible character is = + - @ or a look-alike of one. The same pattern runs
+# in Python (neutralise) and in PostgreSQL (CsvCell), so both export paths agree.
+FORMULA_PATTERN = (
+    f"^(?:[\\t\\r\\n]|[{_regex_class(FORMULA_HIDDEN)}]*[-+=@{_regex_class(FORMULA_LOOKALIKES)}])"
+)
+_FORMULA = re.compile(FORMULA_PATTERN)
+
+
 def neutralise(text: str) -> str:
     """Prefix a cell that a spreadsheet would read as a formula with an apostrophe."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    first = text[:1]
+    if "!" <= first <= "~":  # printable ASCII: the common case, decided by its first character
+        return "'" + text if first in "=+-@" else text
+    return "'" + text if first == "\0" or _FORMULA.match(text) else text
 
 
 # --- Column definitions ---------------------------------------------------------------------------
@@ -519,8 +594,8 @@ def json_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator
 
 # --- The PostgreSQL COPY path for CSV ------------------------------------------------------------
 
-# First characters (as code points) that neutralise() prefixes; NUL cannot occur in PG text.
-_TRIGGER_CODES = ", ".join(str(ord(t)) for t in FORMULA_TRIGGERS if t != "\0")
+# The printable ASCII formula triggers, as code points (see _neutralised_sql).
+_ASCII_TRIGGER_CODES = ", ".join(str(ord(t)) for t in "=+-@")
 COPY_CHUNK_BYTES = 64 * 1024
 COPY_QUEUE_CHUNKS = 4
 # statement_timeout for the COPY (a slow client holds the statement open while it reads).
@@ -551,21 +626,30 @@ class CsvCell(Func):
             return f"COALESCE(to_char({sql}, 'YYYY-MM-DD'), '')", params
         if self.kind == "url":
             return f"(%s || ({sql})::text || '/')", (self.url_prefix, *params)
-        apostrophe = "''''"
         if isinstance(self.get_source_expressions()[0], Col):
-            value = f"{sql}::text"
-            return (
-                f"COALESCE(CASE WHEN ascii({value}) IN ({_TRIGGER_CODES}) "
-                f"THEN {apostrophe} || {value} ELSE {value} END, '')",
-                params * 3,
-            )
-        # A subquery: evaluate it once (OFFSET 0 keeps the planner from inlining it thrice).
+            return _neutralised_sql(f"{sql}::text"), _neutralised_params(params)
+        # A subquery: evaluate it once (OFFSET 0 keeps the planner from inlining it each time).
         return (
-            f"(SELECT COALESCE(CASE WHEN ascii(v) IN ({_TRIGGER_CODES}) "
-            f"THEN {apostrophe} || v ELSE v END, '') "
-            f"FROM (SELECT ({sql})::text AS v OFFSET 0) AS cell)",
-            params,
+            f"(SELECT {_neutralised_sql('v')} FROM (SELECT ({sql})::text AS v OFFSET 0) AS cell)",
+            (*_neutralised_params(()), *params),
         )
+
+
+def _neutralised_sql(value: str) -> str:
+    """SQL for neutralise(value), with NULL as '': a cell that starts with printable ASCII is
+    decided by its first character; any other is matched against FORMULA_PATTERN."""
+    prefixed = f"'''' || {value}"
+    return (
+        f"COALESCE(CASE WHEN ascii({value}) BETWEEN 33 AND 126 "
+        f"THEN (CASE WHEN ascii({value}) IN ({_ASCII_TRIGGER_CODES}) "
+        f"THEN {prefixed} ELSE {value} END) "
+        f"WHEN {value} ~ %s THEN {prefixed} ELSE {value} END, '')"
+    )
+
+
+def _neutralised_params(params: tuple) -> tuple:
+    """The parameters of _neutralised_sql(value), where `value` takes `params`."""
+    return (*params * 5, FORMULA_PATTERN, *params * 2)
 
 
 def copy_supported(spec: ExportSpec) -> bool:

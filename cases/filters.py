@@ -7,10 +7,12 @@ Parameter names are a public contract (DESIGN.md): people link to them and scrip
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.choices import BaseChoiceIterator
@@ -27,6 +29,7 @@ from cases.models import (
     LawsuitStatus,
     Policy,
     PolicyKind,
+    PublicationState,
     Ruling,
     RulingEffect,
     RulingKind,
@@ -37,20 +40,82 @@ from cases.rendering import FilterFormRenderer
 from cases.status import StatusCode
 
 DATE_HELP = "YYYY-MM-DD"
+# Other records are reached through published policies only: a link through a draft is no
+# public link (a ruling whose only effect is on a draft policy is on no program's record).
+PUBLIC_POLICY = {"policy__publication_state": PublicationState.PUBLISHED}
 FILTER_FORM_RENDERER = FilterFormRenderer()
 _FORM_CLASSES: dict[type, type[forms.Form]] = {}
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class StrictDateField(forms.DateField):
+    """A date written YYYY-MM-DD and nothing else: `2017-1-1` (which strptime would take),
+    `2017-W01-1` or `20170101` are errors, never a guess."""
+
+    default_error_messages = {"invalid": "Enter a date written YYYY-MM-DD, e.g. 2017-11-20."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not ISO_DATE.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class StrictDateFilter(django_filters.DateFilter):
     """A date filter that accepts only ISO dates (2017-11-20), so a typo is an error."""
 
-    field_class = forms.DateField
+    field_class = StrictDateField
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
-        kwargs.setdefault("help_text", DATE_HELP)
-        super().__init__(*args, **kwargs)
+
+class TrueCheckbox(forms.CheckboxInput):
+    """A checkbox that sends `true` when ticked, and hands its field the value as given."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value is True or value == "true")
+
+    def format_value(self, value) -> str:
+        return "true"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false` and nothing else (`maybe`, `on`, `1`, `True` are errors); empty or
+    absent: no filter."""
+
+    widget = TrueCheckbox
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_python(self, value) -> bool | None:
+        if value in (None, ""):
+            return None
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class AsOfForm(forms.Form):
+    """The `as_of` date of the dashboard and the policy pages."""
+
+    as_of = StrictDateField(
+        required=False,
+        label="As of",
+        help_text="The day to show statuses for, YYYY-MM-DD; empty for today",
+    )
 
 
 class CachedChoices(BaseChoiceIterator):
@@ -357,14 +422,11 @@ class RulingFilter(TrackerFilterSet):
         return queryset
 
     def filter_related(self, queryset, name, value):
+        effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
         if name == "policy":
-            return queryset.filter(
-                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy=value))
-            )
+            return queryset.filter(Exists(effects.filter(policy=value)))
         if name == "program":
-            return queryset.filter(
-                Exists(RulingEffect.objects.filter(ruling=OuterRef("pk"), policy__programs=value))
-            )
+            return queryset.filter(Exists(effects.filter(policy__programs=value)))
         if name == "lawsuit":
             return queryset.filter(
                 Exists(Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit=value))
@@ -415,15 +477,17 @@ class LawsuitFilter(TrackerFilterSet):
         fields: list[str] = []
 
     def filter_related(self, queryset, name, value):
-        through = {"policy": Lawsuit.policies.through, "plaintiff": Lawsuit.plaintiffs.through}
+        challenged = Lawsuit.policies.through.objects.filter(
+            lawsuit=OuterRef("pk"), **PUBLIC_POLICY
+        )
         if name == "program":
-            links = Lawsuit.policies.through.objects.filter(
-                lawsuit=OuterRef("pk"), policy__programs=value
-            )
+            links = challenged.filter(policy__programs=value)
         elif name == "policy":
-            links = through[name].objects.filter(lawsuit=OuterRef("pk"), policy=value)
+            links = challenged.filter(policy=value)
         else:
-            links = through[name].objects.filter(lawsuit=OuterRef("pk"), jurisdiction=value)
+            links = Lawsuit.plaintiffs.through.objects.filter(
+                lawsuit=OuterRef("pk"), jurisdiction=value
+            )
         return queryset.filter(Exists(links))
 
 
@@ -494,10 +558,9 @@ class CourtListFilter(TrackerFilterSet):
     circuit = CircuitFilter(
         court_field="pk", help_text="A court of appeals and the courts under it"
     )
-    has_cases = django_filters.BooleanFilter(
+    has_cases = StrictBooleanFilter(
         method="filter_has_cases",
         label="Only courts with cases",
-        widget=forms.CheckboxInput,
     )
     sort = SortFilter(
         orderings={

@@ -43,7 +43,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cases.filters import CourtField
+from cases.filters import PUBLIC_POLICY, CourtField, StrictDateField
 from cases.models import (
     Court,
     CourtLevel,
@@ -131,20 +131,8 @@ class TimelineForm(forms.Form):
         empty_label="Any circuit",
         help_text="A court of appeals and the courts under it",
     )
-    after = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        label="On or after",
-        help_text="YYYY-MM-DD",
-    )
-    before = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        label="On or before",
-        help_text="YYYY-MM-DD",
-    )
+    after = StrictDateField(required=False, label="On or after")
+    before = StrictDateField(required=False, label="On or before")
     kind = forms.MultipleChoiceField(
         required=False,
         choices=KIND_CHOICES,
@@ -283,7 +271,8 @@ def _lawsuits(data: dict) -> QuerySet[Lawsuit]:
     queryset = published_lawsuits().filter(_in_courts(data["court"], data["circuit"], "court"))
     if data["lawsuit"]:
         queryset = queryset.filter(pk__in=[s.pk for s in data["lawsuit"]])
-    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"))
+    # Links through draft policies do not count: a draft policy is no public link.
+    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"), **PUBLIC_POLICY)
     if data["policy"]:
         queryset = queryset.filter(Exists(challenged.filter(policy__in=data["policy"])))
     if data["program"]:
@@ -301,7 +290,7 @@ def _rulings(data: dict) -> QuerySet[Ruling]:
                 )
             )
         )
-    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"))
+    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
     if data["policy"]:
         queryset = queryset.filter(Exists(effects.filter(policy__in=data["policy"])))
     if data["program"]:

@@ -379,22 +379,22 @@ jurisdiction_list = JURISDICTION_LIST.as_view()
 
 
 def _as_of(request: HttpRequest) -> datetime.date | None:
-    """The `as_of` date a page is asked about (ISO), or None for today.
+    """The `as_of` date a page is asked about (YYYY-MM-DD), or None for today.
 
-    Raises ValueError for anything that is not an ISO date.
+    Raises ValueError for anything else (`2017-1-1`, `2017-W01-1`, a second value).
     """
-    raw = request.GET.get("as_of", "")
-    if not raw:
-        return None
-    if len(raw) != 10:
-        raise ValueError(raw)
-    return datetime.date.fromisoformat(raw)
+    form = filters.AsOfForm(request.GET)
+    if len(request.GET.getlist("as_of")) > 1 or not form.is_valid():
+        raise ValueError(request.GET.get("as_of"))
+    return form.cleaned_data["as_of"]
 
 
-def _bad_as_of() -> HttpResponse:
-    return HttpResponseBadRequest(
-        "as_of must be a date written YYYY-MM-DD.\n", content_type="text/plain; charset=utf-8"
-    )
+def _bad_as_of(request: HttpRequest) -> HttpResponse:
+    """400: the page's `as_of` form with its error, to correct the date there."""
+    form = filters.AsOfForm(request.GET)
+    if form.is_valid():  # valid alone, but given more than once
+        form.add_error("as_of", "Give one date only.")
+    return render(request, "cases/as_of_error.html", {"form": form}, status=400)
 
 
 # --- Detail pages -------------------------------------------------------------------------------
@@ -478,7 +478,7 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         as_of = _as_of(request)
     except ValueError:
-        return _bad_as_of()
+        return _bad_as_of(request)
     rulings = ruling_rows(
         published_rulings().filter(effects__policy=policy).order_by("-decided_on", "-pk")
     )

@@ -14,8 +14,12 @@ case "$url" in
 esac
 # libpq understands postgresql:// and postgres:// alike.
 
+# A backup holds every editor's password hash and the open sessions' keys: the folder is 0700 and
+# each file 0600 (owner only), whatever the caller's umask.
+umask 077
 dir="${BACKUP_DIR:-backups}"
 mkdir -p "$dir"
+chmod 700 "$dir"
 file="$dir/tracker-$(date -u +%Y%m%dT%H%M%SZ).dump"
 if [ -e "$file" ]; then
     echo "backup: $file already exists" >&2
@@ -24,6 +28,7 @@ fi
 partial="$file.partial"
 trap 'rm -f "$partial"' EXIT
 pg_dump --format=custom --no-owner --dbname="$url" --file="$partial"
+chmod 600 "$partial"
 mv "$partial" "$file"
 trap - EXIT
 echo "$file"

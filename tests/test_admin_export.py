@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import Court, PublicationState
@@ -16,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor_client(client):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def editor_client(client, court_data):
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
     client.force_login(editor)

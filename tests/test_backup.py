@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import subprocess
 import uuid
 from pathlib import Path
@@ -195,6 +196,7 @@ def test_backup_and_restore_round_trip(transactional_db, tmp_path, scratch_datab
     assert made.returncode == 0, made.stderr
     backup = Path(made.stdout.strip())
     assert backup.parent == tmp_path and backup.name.startswith("tracker-")
+    assert mode(backup) == 0o600 and mode(tmp_path) == 0o700
     assert backup.name.endswith("Z.dump") and not list(tmp_path.glob("*.partial"))
     expected = table_rows(source)
     assert expected["cases_historicalpolicy"] >= 2
@@ -212,6 +214,58 @@ def test_backup_and_restore_round_trip(transactional_db, tmp_path, scratch_datab
     assert failed.returncode != 0
     assert table_rows(scratch_database) == expected
     assert Lawsuit.objects.exists()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def fake_pg_dump(tmp_path) -> Path:
+    """A stand-in for pg_dump on PATH that writes a file wherever --file= says, as pg_dump
+    does (created under the caller's umask): the backup script's own file handling, on any
+    database."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "pg_dump"
+    script.write_text(
+        "#!/bin/sh\n"
+        'for arg; do case "$arg" in --file=*) echo dump > "${arg#--file=}";; esac; done\n'
+    )
+    script.chmod(0o755)
+    return bin_dir
+
+
+def run_as_user_with_umask_022(script: str, *, backup_dir: Path, bin_dir: Path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+        "BACKUP_DIR": str(backup_dir),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        ["bash", "-c", f'umask 022 && exec bash "{SCRIPTS / script}"'],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "existing 0755 folder"])
+def test_backups_are_readable_by_their_owner_only(tmp_path, fake_pg_dump, existing):
+    folder = tmp_path / "backups"
+    if existing:
+        folder.mkdir(mode=0o755)
+        folder.chmod(0o755)
+
+    made = run_as_user_with_umask_022("backup.sh", backup_dir=folder, bin_dir=fake_pg_dump)
+
+    assert made.returncode == 0, made.stderr
+    backup = Path(made.stdout.strip())
+    assert backup.read_text() == "dump\n"
+    assert mode(backup) == 0o600
+    assert mode(folder) == 0o700
 
 
 def test_backup_refuses_a_sqlite_database(tmp_path):

@@ -80,8 +80,7 @@ def test_rulings_are_never_dated_before_their_lawsuits_were_filed():
         assert all(ruling.decided_on >= suit.filed_on for suit in ruling.lawsuits.all())
 
 
-def test_refuses_a_database_with_real_published_records():
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def test_refuses_a_database_with_real_published_records(court_data):
     real = LawsuitFactory(court=Court.objects.get(pk="cand"))
 
     with pytest.raises(CommandError, match="real published"):

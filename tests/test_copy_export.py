@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import exports
 from cases.models import Court, Effect, Ruling
 from cases.views import published_rulings
+from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,
     GroundFactory,
@@ -47,6 +48,14 @@ NASTY = [
     "  leading spaces",
     "a=b",
     "; separator-like ;",
+    " =1+1",
+    "\u00a0+1",
+    "\u3000-1",
+    "\u200b@SUM(A1)",
+    "\ufeff=1",
+    "\uff1d1+1",
+    " \uff20x",
+    "\u00a0plain",
 ]
 
 # Every list with a few filters, including ones that make the query DISTINCT.
@@ -62,15 +71,17 @@ URLS = [
     "/lawsuits/?court=ilnd",
     "/programs/",
     "/courts/",
-    "/courts/?has_cases=on&sort=id",
+    "/courts/?has_cases=true&sort=id",
     "/jurisdictions/",
     "/jurisdictions/?sort=state",
     "/policies/",
 ]
 
 
-@pytest.fixture
-def nasty_data(db):
+@shared_data
+def nasty_data() -> None:
+    """Every court, and records of every kind whose text is hard to quote or looks like a formula
+    (shared by the tests that only read them)."""
     call_command("loaddata", "fixtures/courts.json", verbosity=0)
     courts = [Court.objects.get(pk=pk) for pk in ("ilnd", "cand", "ca7")]
     grounds = [GroundFactory(name=f"{text} ground {i}") for i, text in enumerate(NASTY[:5])]

@@ -18,8 +18,8 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "courts.json"
 
 
 @pytest.fixture
-def courts() -> None:
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def courts(court_data) -> None:
+    """Every federal court, as shipped (shared by the tests that only read them)."""
 
 
 def route(court_id: str) -> str | None:

@@ -5,7 +5,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,8 +22,7 @@ OUTCOMES = [CHALLENGERS, MIXED, PROCEDURAL, GOVERNMENT]
 
 
 @pytest.fixture
-def courts(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def courts(court_data):
     return {pk: Court.objects.get(pk=pk) for pk in ("cand", "ilnd", "ca7", "ca9", "scotus")}
 
 

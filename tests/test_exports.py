@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.exports import EXPORTS, FORMULA_TRIGGERS, neutralise
@@ -25,8 +24,7 @@ LISTS = ["rulings", "lawsuits", "policies", "programs", "courts", "jurisdictions
 
 
 @pytest.fixture
-def courts(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def courts(court_data):
     return {pk: Court.objects.get(pk=pk) for pk in ("cand", "ilnd", "ca7")}
 
 

@@ -4,7 +4,6 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.management import call_command
 
 from cases.models import Court, PublicationState
 from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
@@ -15,8 +14,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def rulings(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def rulings(court_data):
     ilnd, cand = Court.objects.get(pk="ilnd"), Court.objects.get(pk="cand")
     policy = PolicyFactory(slug="jag-conditions", short_title="Byrne JAG conditions")
     chicago = LawsuitFactory(

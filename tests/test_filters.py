@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import Court, Effect, LawsuitStatus, RulingKind, RulingOutcome
+from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,
     GroundFactory,
@@ -20,8 +21,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def data(db):
+@shared_data
+def data() -> dict:
+    """Courts, programs, policies, lawsuits and rulings to filter (shared by the tests, which only
+    read them)."""
     call_command("loaddata", "fixtures/courts.json", verbosity=0)
     courts = {pk: Court.objects.get(pk=pk) for pk in ("cand", "ilnd", "paed", "ca7", "ca9")}
     jag = FundingProgramFactory(slug="byrne-jag")

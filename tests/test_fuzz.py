@@ -24,7 +24,6 @@ import traceback
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.test import Client
@@ -72,9 +71,8 @@ GROUND_SLUGS = ["separation-of-powers", "spending-clause"]
 
 
 @pytest.fixture
-def records(db) -> None:
+def records(court_data) -> None:
     """Every federal court, and a small, linked set of published and draft records."""
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
     jag = FundingProgramFactory(slug="byrne-jag", name="Edward Byrne Memorial JAG Program")
     cops = FundingProgramFactory(slug="cops-hiring", name="COPS Hiring Program")
     chicago = JurisdictionFactory(slug="chicago", name="City of Chicago", state="IL")
@@ -224,7 +222,7 @@ VALID = {
     "filed_after": DATES,
     "filed_before": DATES,
     "level": CourtLevel.values,
-    "has_cases": ["on", "true", "false", "1", "0", "True"],
+    "has_cases": ["true", "false"],
     "state": ["CA", "il", "Pa", "NY"],
     "role": ["plaintiff", "target"],
     "page": ["1", "2"],
@@ -244,6 +242,11 @@ NEAR_VALID = [
     "2017-11-20 ",
     "17-11-20",
     "yesterday",
+    "2017-W01-1",
+    # booleans
+    "maybe",
+    "on",
+    "True",
     # numbers (page, ids)
     "0",
     "-1",

@@ -70,6 +70,8 @@ def test_settings_are_as_documented():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert datetime.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_HTTP_RESPONSE_CODE == 429
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "tracker.lockout.LoginLockoutHandler"
     assert settings.AUTHENTICATION_BACKENDS[0] == "tracker.middleware.LoginLockoutBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
     assert settings.SESSION_COOKIE_AGE == 8 * 60 * 60
@@ -88,11 +90,50 @@ def test_five_failures_lock_out_even_the_right_password(client, alice):
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lockout_holds_the_address_for_every_username(client, alice):
+def test_failures_for_one_username_leave_the_other_editors_at_that_address_alone(client, alice):
     User.objects.create_user("bob", password=PASSWORD, is_staff=True)
     fail_five_times(client)
 
+    # Five wrong passwords for alice lock out alice from there, and no one else.
+    assert logged_in(log_in(client, "bob"))
+    client.logout()
+    assert log_in(client).status_code == 429
+
+
+def fail_once_for_each(client, usernames, ip=HOME):
+    return [log_in(client, name, "wrong-password", ip).status_code for name in usernames]
+
+
+def test_an_address_is_locked_out_after_failing_for_many_usernames(client, alice, settings):
+    assert settings.LOGIN_LOCKOUT_ADDRESS_USERNAMES == 10
+    User.objects.create_user("bob", password=PASSWORD, is_staff=True)
+    names = [f"guess{i}" for i in range(10)]
+
+    statuses = fail_once_for_each(client, names)
+
+    # Nine usernames are still someone's typos; the tenth locks out the address.
+    assert statuses == [200] * 9 + [429]
     assert log_in(client, "bob").status_code == 429
+    assert log_in(client).status_code == 429
+    # Only that address.
+    assert logged_in(log_in(client, "bob", ip=ELSEWHERE))
+
+
+def test_fewer_usernames_do_not_lock_out_the_address(client, alice):
+    User.objects.create_user("bob", password=PASSWORD, is_staff=True)
+    # Four wrong passwords each for nine usernames: none of them, nor the address, locked out.
+    for _ in range(4):
+        assert fail_once_for_each(client, [f"guess{i}" for i in range(9)]) == [200] * 9
+
+    assert logged_in(log_in(client, "bob"))
+
+
+def test_the_address_lockout_ends_after_fifteen_minutes(client, alice):
+    fail_once_for_each(client, [f"guess{i}" for i in range(10)])
+    assert log_in(client).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    assert logged_in(log_in(client))
 
 
 def test_another_address_is_not_locked_out(client, alice):

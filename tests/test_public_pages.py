@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import Court, Disposition, Effect, PublicationState, RulingKind, RulingScope
@@ -22,8 +21,7 @@ DRAFT = PublicationState.DRAFT
 
 
 @pytest.fixture
-def courts(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def courts(court_data):
     return {pk: Court.objects.get(pk=pk) for pk in ("cand", "ilnd", "paed", "ca9", "ca7")}
 
 

@@ -41,7 +41,7 @@ QUERIES = [
     "&program=byrne-jag&sort=court&q=%3Cb%3E%22quoted%22+%26+more&decided_after=2017-01-02",
     "court=nowhere&kind=verdict&decided_before=yesterday&lawsuit=no-such-case&sort=random",
     "status=filed&status=closed&plaintiff=chicago-il&filed_after=2017-08-07&level=district"
-    "&has_cases=on&state=ca&role=plaintiff",
+    "&has_cases=true&state=ca&role=plaintiff",
 ]
 
 

@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -32,8 +31,7 @@ DRAFT = PublicationState.DRAFT
 
 
 @pytest.fixture
-def courts(db):
-    call_command("loaddata", "fixtures/courts.json", verbosity=0)
+def courts(court_data):
     return {pk: Court.objects.get(pk=pk) for pk in ("cand", "ilnd", "paed", "ca9", "ca7")}
 
 

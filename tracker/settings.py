@@ -276,10 +276,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Admin login lockouts (django-axes) -------------------------------------------------------
-# Five failed logins lock out that username from that address, and that address altogether,
-# for 15 minutes; a locked-out attempt answers 429 even with the right password.
+# Five failed logins for one username lock out that username from that address (and no other
+# username, and not from elsewhere) for 15 minutes; an address that failed for ten different
+# usernames is locked out altogether (tracker/lockout.py). A locked-out attempt answers 429 even
+# with the right password.
+AXES_HANDLER = "tracker.lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_LOCKOUT_ADDRESS_USERNAMES = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429

@@ -131,20 +131,69 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def courts(transactional_db) -> None:
-    """Every federal court, as shipped (the live server sees committed data only)."""
-    call_command("loaddata", str(COURTS_FIXTURE), verbosity=0)
+class BrowserData:
+    """The courts and the small tracker every browser test reads, built once and committed (the
+    live server sees committed data only), and built again only if a test flushed them."""
+
+    def __init__(self, blocker) -> None:
+        self.blocker = blocker
+        self.records: dict | None = None
+
+    def ensure(self) -> dict:
+        with self.blocker.unblock():
+            from cases.models import Ruling
+
+            if self.records is None or not Ruling.objects.filter(pk=self.records["draft"].pk):
+                call_command("loaddata", str(COURTS_FIXTURE), verbosity=0)
+                # Edit history is not shown on public pages; skipping it makes this 3x quicker.
+                with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
+                    self.records = _build_tracker()
+        return self.records
+
+    def flush(self) -> None:
+        """Empty the database as a transactional test leaves it, for the tests that follow."""
+        if self.records is not None:
+            with self.blocker.unblock():
+                call_command("flush", interactive=False, verbosity=0)
+            self.records = None
+
+
+@pytest.fixture(scope="package")
+def _browser_data(django_db_setup, django_db_blocker):
+    # (tests/conftest.py has rolled back any shared transaction before the first browser test.)
+    data = BrowserData(django_db_blocker)
+    yield data
+    data.flush()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper(request, django_db_blocker):
+    """Replaces pytest-django's helper of that name, which makes every live-server test a
+    transactional one, flushing the database after it: here the tests read the data built once
+    by `_browser_data` instead, and may use the database while they run."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    with django_db_blocker.unblock():
+        yield
+    live_server._live_server_modified_settings.disable()
 
 
 @pytest.fixture
-def tracker(courts) -> dict:
+def courts(_browser_data) -> None:
+    """Every federal court, as shipped."""
+    _browser_data.ensure()
+
+
+@pytest.fixture
+def tracker(_browser_data) -> dict:
     """A small tracker: rulings in N.D. Illinois (Chicago, Evanston) and N.D. California
     (San Francisco, Santa Clara), one appeal in the 7th Circuit, a draft ruling and everything a
-    detail page links to. Returns the records by name."""
-    # Edit history is not shown on public pages; skipping it makes this fixture 3x quicker.
-    with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
-        return _build_tracker()
+    detail page links to. Returns the records by name. Built once for all the browser tests,
+    which only read it."""
+    return _browser_data.ensure()
 
 
 def _build_tracker() -> dict:

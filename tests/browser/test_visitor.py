@@ -115,8 +115,8 @@ def test_invalid_filter_in_the_url_is_a_400_with_the_error_shown(page: Page, tra
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Some filters could not be used")
     expect(alert).to_contain_text("decided_after")
-    expect(alert).to_contain_text("Enter a valid date.")
-    expect(page.locator(".field.has-error")).to_contain_text("Enter a valid date.")
+    expect(alert).to_contain_text("Enter a date written YYYY-MM-DD")
+    expect(page.locator(".field.has-error")).to_contain_text("Enter a date written YYYY-MM-DD")
     expect(page.locator(".results")).to_contain_text("Fix the filters above to see results.")
     expect(page.locator(".results table")).to_have_count(0)
     # The error links to the field it is about.
