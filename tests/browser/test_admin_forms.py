@@ -30,7 +30,9 @@ EDGES = """() => {
 
 @pytest.fixture
 def editor_page(tracker, page: Page) -> Page:
-    User.objects.create_superuser("inline-editor", "inline@example.org", PASSWORD)
+    # The browser tests share their data, so the account may be there from an earlier test.
+    if not User.objects.filter(username="inline-editor").exists():
+        User.objects.create_superuser("inline-editor", "inline@example.org", PASSWORD)
     page.set_viewport_size(DESKTOP)
     page.goto("/admin/login/")
     page.fill("#id_username", "inline-editor")
