@@ -33,7 +33,8 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.caching import keeping_version, policy_statuses_today
+from cases.caching import DataVersion
+from cases.status_today import policy_statuses_today
 
 # Separates the names inside a multi-valued cell on its way out of the database.
 UNIT_SEPARATOR = "\x1f"
@@ -84,9 +85,10 @@ class ExportSpec:
     name: str
     list_url_name: str
     columns: list[Column] = field(default_factory=list)
-    # For columns computed in Python ("derived"): given the export's queryset, a function from
-    # a row's first column to {column name: value}. Only for lists that stay small (policies).
-    derive: Callable[[QuerySet], Callable[[object], dict]] | None = None
+    # For columns computed in Python ("derived"): given the export's queryset and the data
+    # version, a function from a row's first column to {column name: value}. Only for lists
+    # that stay small (policies).
+    derive: Callable[[QuerySet, DataVersion | None], Callable[[object], dict]] | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -128,8 +130,8 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
 PUBLISHED = "'published'"
 
 
-def _policy_statuses(queryset: QuerySet) -> Callable[[object], dict]:
-    by_slug = policy_statuses_today()  # every published policy: few, and cached
+def _policy_statuses(queryset: QuerySet, version: DataVersion | None) -> Callable[[object], dict]:
+    by_slug = policy_statuses_today(version)  # every published policy: few, and cached
 
     def lookup(slug: object) -> dict:
         status = by_slug[slug]
@@ -489,8 +491,10 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
-    derived = spec.derive(queryset) if spec.derive else None
+def csv_stream(
+    spec: ExportSpec, queryset: QuerySet, base_url: str, version: DataVersion | None = None
+) -> Iterator[str]:
+    derived = spec.derive(queryset, version) if spec.derive else None
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator=CSV_LINE_END)
     writer.writerow(spec.headers)
@@ -502,8 +506,10 @@ def csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[
         yield buffer.getvalue()
 
 
-def json_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[str]:
-    derived = spec.derive(queryset) if spec.derive else None
+def json_stream(
+    spec: ExportSpec, queryset: QuerySet, base_url: str, version: DataVersion | None = None
+) -> Iterator[str]:
+    derived = spec.derive(queryset, version) if spec.derive else None
     yield "["
     first = True
     for chunk in _chunks(export_rows(spec, queryset), ROWS_PER_CHUNK):
@@ -631,7 +637,9 @@ class _ChunkSink:
                 continue
 
 
-def copy_csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iterator[bytes]:
+def copy_csv_stream(
+    spec: ExportSpec, queryset: QuerySet, base_url: str, version: DataVersion | None = None
+) -> Iterator[bytes]:
     """The CSV export through COPY, streamed in constant memory.
 
     A helper thread runs psycopg2's copy_expert on the request's connection into a bounded
@@ -706,19 +714,25 @@ def copy_csv_stream(spec: ExportSpec, queryset: QuerySet, base_url: str) -> Iter
 
 
 def export_response(
-    spec: ExportSpec, queryset: QuerySet, fmt: str, *, site_root: str
+    spec: ExportSpec,
+    queryset: QuerySet,
+    fmt: str,
+    *,
+    site_root: str,
+    version: DataVersion | None = None,
 ) -> StreamingHttpResponse:
     """Stream the whole queryset as `fmt` (csv or json) with a dated filename.
 
     `site_root` is the absolute URL of the site's root without a trailing slash
-    (e.g. "https://tracker.example"), used for each row's permanent link.
+    (e.g. "https://tracker.example"), used for each row's permanent link; `version` is the
+    request's data version (for the cached statuses a derived column reads).
     """
     base_url = site_root + reverse(spec.list_url_name)
     if fmt == "csv":
         stream = copy_csv_stream if copy_supported(spec) else csv_stream
     else:
         stream = json_stream
-    rows = keeping_version(stream(spec, queryset, base_url))
+    rows = stream(spec, queryset, base_url, version)
     response = StreamingHttpResponse(rows, content_type=FORMATS[fmt])
     filename = f"{spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -22,7 +22,7 @@ from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import ChoiceWidget
 from django.utils.safestring import SafeString, mark_safe
 
-from cases.caching import RELEASE, current_version
+from cases.caching import RELEASE
 
 
 def conditional_escape(value: Any) -> str:
@@ -191,7 +191,7 @@ class FilterBoundField(BoundField):
     every page that filters on that court with something else."""
 
     def as_widget(self, widget=None, attrs=None, only_initial=False) -> SafeString:
-        version = current_version()
+        version = getattr(self.form, "data_version", None)
         if (
             widget is not None
             or attrs
@@ -203,7 +203,7 @@ class FilterBoundField(BoundField):
             return super().as_widget(widget, attrs, only_initial)
         shown = repr((self.html_name, self.auto_id, self.value(), bool(self.errors)))
         digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
-        key = f"widget:{RELEASE}:{version.counter}:{type(self.form).__name__}:{digest}"
+        key = f"widget:{RELEASE}:{version.key}:{type(self.form).__name__}:{digest}"
         html = cache.get(key)
         if html is None:
             html = str(super().as_widget())
