@@ -142,15 +142,16 @@ for _ in 1 2 3 4 5 6; do curl -fs -o /dev/null "$BASE$PAGE"; done
 
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 workers() { pgrep -P "$GUNICORN_PID"; }
-export_seconds() {  # url file -> seconds over HTTP; sets growth (KB) of the workers' peak RSS
+export_seconds() {  # url file -> "seconds over HTTP" "growth (KB) of the workers' peak RSS"
+    local seconds growth=0 delta
     declare -A before=()
     for w in $(workers); do before[$w]=$(hwm_kb "$w"); done
-    curl -fs -o "$2" -w '%{time_total}' --max-time 600 "$1"
-    growth=0
+    seconds=$(curl -fs -o "$2" -w '%{time_total}' --max-time 600 "$1")
     for w in $(workers); do
         delta=$(( $(hwm_kb "$w") - ${before[$w]:-0} ))
         [ "$delta" -gt "$growth" ] && growth=$delta
     done
+    echo "$seconds $growth"
 }
 psql_seconds() {  # sql_file -> seconds psql takes to run it, output to /dev/null
     local start
@@ -172,11 +173,9 @@ if [[ " $PARTS " == *" exports "* ]]; then
         psql_seconds "$LOG/table.sql" > /dev/null  # the table's pages into the cache, as below
         table=$(psql_seconds "$LOG/table.sql")
         own=$(psql_seconds "$LOG/copy.sql")
-        csv=$(export_seconds "${url}format=csv" "$LOG/export.csv")
-        csv_growth=$growth
+        read -r csv csv_growth < <(export_seconds "${url}format=csv" "$LOG/export.csv")
         got=$(($(wc -l < "$LOG/export.csv") - 1))
-        json=$(export_seconds "${url}format=json" "$LOG/export.json")
-        json_growth=$growth
+        read -r json json_growth < <(export_seconds "${url}format=json" "$LOG/export.json")
         json_rows=$($PY -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$LOG/export.json")
         [ "$got" = "$rows" ] && [ "$json_rows" = "$rows" ] \
             || note "expected $rows rows, CSV had $got and JSON $json_rows"
