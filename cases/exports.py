@@ -568,6 +568,10 @@ COPY_CHUNK_BYTES = 64 * 1024
 COPY_QUEUE_CHUNKS = 4
 # statement_timeout for the COPY (a slow client holds the statement open while it reads).
 COPY_STATEMENT_TIMEOUT = "10min"
+# work_mem for the export's statement: the sort of a hundred thousand rulings' rows then stays in
+# memory instead of spilling to disk (a fifth of the export's time). One statement at a time per
+# worker, so at most this much per worker.
+COPY_WORK_MEM = "64MB"
 _DONE = object()
 
 
@@ -785,10 +789,11 @@ def _copy_chunks(statement: str, name: str) -> Iterator[bytes]:
     # The whole export is one statement that lasts as long as the client takes to read it: give
     # it its own time limit instead of the per-statement one, and restore that one afterwards.
     cursor.execute(
-        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)",
-        [COPY_STATEMENT_TIMEOUT],
+        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false), "
+        "current_setting('work_mem'), set_config('work_mem', %s, false)",
+        [COPY_STATEMENT_TIMEOUT, COPY_WORK_MEM],
     )
-    previous_timeout = cursor.fetchone()[0]
+    previous_timeout, _, previous_work_mem, _ = cursor.fetchone()
     chunks: queue.Queue = queue.Queue(maxsize=COPY_QUEUE_CHUNKS)
     stop = threading.Event()
     sink = _ChunkSink(chunks, stop)
@@ -825,7 +830,10 @@ def _copy_chunks(statement: str, name: str) -> Iterator[bytes]:
         thread.join()
         if savepoint and "error" in outcome:
             cursor.execute("ROLLBACK TO SAVEPOINT tracker_copy_export")
-        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous_timeout])
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false), set_config('work_mem', %s, false)",
+            [previous_timeout, previous_work_mem],
+        )
         if savepoint:
             cursor.execute("RELEASE SAVEPOINT tracker_copy_export")
         cursor.close()
