@@ -28,6 +28,8 @@
 #   list_page_vs_healthz[...]      the same / requests/s of /healthz (the site's whole middleware
 #                                  stack and one query)
 #   healthz_vs_bare_floor          what the whole stack and a query cost a trivial view
+#   layer[...]                     ms per view of /rulings/?court=ilnd with and without each
+#                                  speed layer (bench/layers.py, in process)
 #   queries_per_page[...]          queries per list page and export at 1 and 50 rows (a small
 #                                  database, `tracker_bench_queries`, in-process test client)
 # Everything is bounded in time and stays on loopback; gunicorn is stopped on exit.
@@ -124,7 +126,7 @@ ratio() {  # name rate baseline_rate what baseline_name
     fi
 }
 
-PARTS=${BENCH_PARTS:-"floor exports pages queries"}
+PARTS=${BENCH_PARTS:-"floor exports pages layers queries"}
 PAGE="/rulings/?court=ilnd"
 
 if [[ " $PARTS " == *" floor "* || " $PARTS " == *" pages "* ]]; then
@@ -215,6 +217,11 @@ if [[ " $PARTS " == *" pages "* ]]; then
     ratio "list_page_vs_healthz[first view]" "$page" "$healthz" "$PAGE" "/healthz"
 fi
 stop_gunicorn
+
+if [[ " $PARTS " == *" layers "* ]]; then
+    note "speed layers, each switched off in turn (bench/layers.py, in process)"
+    timeout 900 $PY bench/layers.py
+fi
 
 if [[ " $PARTS " == *" queries "* ]]; then
     note "queries per page on tracker_bench_queries"

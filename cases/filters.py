@@ -186,12 +186,10 @@ class TrackerFilterSet(django_filters.FilterSet):
 
     @property
     def form(self) -> forms.Form:
-        """The form, its choices bound to the request's data version (and the version kept on
-        the form for its renderer)."""
+        """The form, its choices bound to the request's data version."""
         if not hasattr(self, "_form"):
             form = super().form
             version = self.data_version
-            form.data_version = version
             for field in form.fields.values():
                 field.data_version = version
                 choices = getattr(field, "choices", None)
