@@ -131,22 +131,26 @@ def ruling_table_rows(rulings: Iterable[Ruling | tuple]) -> list[RulingRow]:
     by_pk = {row.pk: row for row in rows}
     if not by_pk:
         return rows
-    ids = ", ".join(["%s"] * len(by_pk))
+    if connection.vendor == "postgresql":
+        # One array parameter: planned in a fraction of the time of a 50-value IN list.
+        ids, id_params = "= ANY(%s)", [list(by_pk)]
+    else:
+        ids, id_params = f"IN ({', '.join(['%s'] * len(by_pk))})", list(by_pk)
     sql = f"""
         SELECT link.ruling_id, 0, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, ''
           FROM {Ruling.lawsuits.through._meta.db_table} link
           JOIN {Lawsuit._meta.db_table} lawsuit ON lawsuit.id = link.lawsuit_id
-         WHERE link.ruling_id IN ({ids}) AND lawsuit.publication_state = %s
+         WHERE link.ruling_id {ids} AND lawsuit.publication_state = %s
         UNION ALL
         SELECT effect.ruling_id, 1, policy.issued_on, policy.slug, policy.short_title,
                effect.effect
           FROM {RulingEffect._meta.db_table} effect
           JOIN {Policy._meta.db_table} policy ON policy.id = effect.policy_id
-         WHERE effect.ruling_id IN ({ids}) AND policy.publication_state = %s
+         WHERE effect.ruling_id {ids} AND policy.publication_state = %s
         ORDER BY 2, 3, 4
     """
     published = PublicationState.PUBLISHED.value
-    params = [*by_pk, published, *by_pk, published]
+    params = [*id_params, published, *id_params, published]
     labels = dict(Effect.choices)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
