@@ -4,8 +4,8 @@
 # Database `tracker_bench` on 127.0.0.1:5432 (user postgres): created afresh, migrated, courts
 # loaded, `generate_bulk` (BENCH_RULINGS rulings, default 300000; BENCH_LAWSUITS lawsuits,
 # default a third of that). BENCH_REUSE=1 keeps a database an earlier run built with the same
-# counts (only migrating it). Then the site and a bare Django site (bench/bare_wsgi.py) are served
-# in turn by gunicorn with the site's own gunicorn.conf.py (2 workers, WEB_CONCURRENCY=2) on a
+# counts (only migrating it). Then the site and a bare Django site (bench/bare_wsgi.py) are each
+# served by gunicorn with the site's own gunicorn.conf.py (2 workers, WEB_CONCURRENCY=2) on a
 # loopback port, and measured with the same wrk settings. Every figure is a ratio to a baseline
 # measured in the same run, and each name says its baseline:
 #
@@ -14,7 +14,9 @@
 #                                  rulings table: same rows, same order, the table's own
 #                                  columns, no joins, FORMAT csv
 #   bare_floor                     requests/s of bench/bare_wsgi.py: one view answering "ok"
-#                                  through SecurityMiddleware and CommonMiddleware only
+#                                  through SecurityMiddleware and CommonMiddleware only; served
+#                                  all along on BENCH_PORT + 1 and measured again right before
+#                                  each page figure, which is taken against that measurement
 #
 #   csv_export_vs_table_copy[N]    rows/s of /rulings/?format=csv over HTTP / rows/s of table_copy
 #   json_export_vs_table_copy[N]   the same for format=json
@@ -42,26 +44,29 @@ DB=tracker_bench
 RULINGS=${BENCH_RULINGS:-300000}
 LAWSUITS=${BENCH_LAWSUITS:-$((RULINGS / 3))}
 PORT=${BENCH_PORT:-18765}
+BARE_PORT=$((PORT + 1))
 BASE="http://127.0.0.1:$PORT"
+BARE="http://127.0.0.1:$BARE_PORT"
 export DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_DEBUG=false DJANGO_HTTPS=false
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 export DATABASE_URL="$PG/$DB"
 # gunicorn.conf.py as in production, with two workers for two cores, no access log on the
 # terminal, and time for a 300,000-row export on a busy machine.
-export WEB_CONCURRENCY=2 GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_TIMEOUT=300
+export WEB_CONCURRENCY=2 GUNICORN_TIMEOUT=300
 LOG=$(mktemp -d)
 GUNICORN_PID=""
+BARE_PID=""
 
-stop_gunicorn() {
-    if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
-        kill "$GUNICORN_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$GUNICORN_PID" 2>/dev/null || true
+stop() {  # pid
+    if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+        kill "$1" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$1" 2>/dev/null || true
     fi
-    GUNICORN_PID=""
 }
 cleanup() {
-    stop_gunicorn
+    stop "$GUNICORN_PID"
+    stop "$BARE_PID"
     rm -rf "$LOG"
 }
 trap cleanup EXIT INT TERM
@@ -92,20 +97,21 @@ else
         -c "INSERT INTO bench_built VALUES ('$RULINGS/$LAWSUITS')"
 fi
 
-serve() {  # serve WSGI_APP: gunicorn -c gunicorn.conf.py, waiting until it answers
-    if curl -s -o /dev/null "$BASE/"; then
-        echo "port $PORT is already in use: set BENCH_PORT" >&2
+serve() {  # serve WSGI_APP PORT PATH: gunicorn -c gunicorn.conf.py, waiting until it answers
+    local base="http://127.0.0.1:$2" pid
+    if curl -s -o /dev/null "$base/"; then
+        echo "port $2 is already in use: set BENCH_PORT" >&2
         exit 1
     fi
-    .venv/bin/gunicorn -c gunicorn.conf.py --access-logfile /dev/null \
-        --error-logfile "$LOG/gunicorn.log" "$1" &
-    GUNICORN_PID=$!
+    GUNICORN_BIND="127.0.0.1:$2" .venv/bin/gunicorn -c gunicorn.conf.py \
+        --access-logfile /dev/null --error-logfile "$LOG/gunicorn-$2.log" "$1" &
+    pid=$!
     for _ in $(seq 1 150); do
-        curl -fs -o /dev/null "$BASE$2" && return 0
-        kill -0 "$GUNICORN_PID" || { cat "$LOG/gunicorn.log" >&2; exit 1; }
+        curl -fs -o /dev/null "$base$3" && { SERVED_PID=$pid; return 0; }
+        kill -0 "$pid" || { cat "$LOG/gunicorn-$2.log" >&2; exit 1; }
         sleep 0.2
     done
-    echo "gunicorn did not answer $2" >&2
+    echo "gunicorn did not answer $3" >&2
     exit 1
 }
 
@@ -129,18 +135,20 @@ ratio() {  # name rate baseline_rate what baseline_name
 PARTS=${BENCH_PARTS:-"floor exports pages layers queries"}
 PAGE="/rulings/?court=ilnd"
 
-if [[ " $PARTS " == *" floor "* || " $PARTS " == *" pages "* ]]; then
-    note "bare floor: bench/bare_wsgi.py, gunicorn -c gunicorn.conf.py, 2 workers"
-    serve bench.bare_wsgi:application /ok
-    bare=$(rate "$BASE/ok")
-    printf 'bare_floor: %.0f req/s (bench/bare_wsgi.py: SecurityMiddleware, CommonMiddleware, "ok")\n' "$bare"
-    stop_gunicorn
-fi
-
-note "the site: gunicorn -c gunicorn.conf.py, 2 workers, port $PORT"
-serve tracker.wsgi:application "$PAGE"
+# Both sites are served for the whole run, each by its own gunicorn; only the one measured works.
+note "bare floor: bench/bare_wsgi.py; the site: tracker.wsgi; gunicorn -c gunicorn.conf.py," \
+    "2 workers each, ports $BARE_PORT and $PORT"
+serve bench.bare_wsgi:application "$BARE_PORT" /ok
+BARE_PID=$SERVED_PID
+serve tracker.wsgi:application "$PORT" "$PAGE"
+GUNICORN_PID=$SERVED_PID
 # Warm both workers (connections, caches).
 for _ in 1 2 3 4 5 6; do curl -fs -o /dev/null "$BASE$PAGE"; done
+bare_rates=()
+bare_now() {  # the floor, measured right before the figure it is the baseline of
+    bare=$(rate "$BARE/ok")
+    bare_rates+=("$bare")
+}
 
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 workers() { pgrep -P "$GUNICORN_PID"; }
@@ -163,6 +171,9 @@ psql_seconds() {  # sql_file -> seconds psql takes to run it, output to /dev/nul
 }
 
 if [[ " $PARTS " == *" exports "* ]]; then
+    # Warm the workers' export path (first COPY of a worker, psql's first connection).
+    read -r query _ < <($PY bench/helpers.py export-url 1000)
+    for fmt in csv json csv json; do curl -fs -o /dev/null "$BASE/rulings/?$query&format=$fmt"; done
     for target in 10000 100000 300000; do
         read -r query rows < <($PY bench/helpers.py export-url "$target")
         if [ "$rows" -lt "$target" ]; then
@@ -194,21 +205,27 @@ if [[ " $PARTS " == *" exports "* ]]; then
     done
 fi
 
-if [[ " $PARTS " == *" pages "* ]]; then
+if [[ " $PARTS " == *" floor "* || " $PARTS " == *" pages "* ]]; then
+    bare_now
     healthz=$(rate "$BASE/healthz")
     ratio "healthz_vs_bare_floor" "$healthz" "$bare" "/healthz" "bare_floor"
+fi
+if [[ " $PARTS " == *" pages "* ]]; then
     # Repeat views: the page cache answers (the page was rendered once above).
+    bare_now
     page=$(rate "$BASE$PAGE")
     ratio "list_page_vs_bare_floor[repeat view]" "$page" "$bare" "$PAGE" "bare_floor"
     ratio "list_page_vs_healthz[repeat view]" "$page" "$healthz" "$PAGE" "/healthz"
     # Repeat views by a client that sends back the ETag it was given: 304, no body.
     etag=$(curl -fsI "$BASE$PAGE" | awk -F': ' 'tolower($1) == "etag" {print $2}' | tr -d '\r')
+    bare_now
     page=$(rate -H "If-None-Match: $etag" "$BASE$PAGE")
     ratio "list_page_vs_bare_floor[conditional repeat view, 304]" "$page" "$bare" "$PAGE" "bare_floor"
     ratio "list_page_vs_healthz[conditional repeat view, 304]" "$page" "$healthz" "$PAGE" "/healthz"
     # First views: every request an address no one asked before (bench/first_views.lua varies
     # a lower date bound that excludes nothing), so the page cache never answers; the server
     # runs as in production, form choices cached until the data next changes.
+    bare_now
     out=$(FIRST_VIEW_PATH="$PAGE" timeout 60 wrk -t2 -c2 -d5s --timeout 30s \
         -s bench/first_views.lua "$BASE")
     echo "$out" | grep -E "requests in|Non-2xx|timeout" | sed 's/^/# wrk: /' >&2
@@ -216,7 +233,14 @@ if [[ " $PARTS " == *" pages "* ]]; then
     ratio "list_page_vs_bare_floor[first view]" "$page" "$bare" "$PAGE" "bare_floor"
     ratio "list_page_vs_healthz[first view]" "$page" "$healthz" "$PAGE" "/healthz"
 fi
-stop_gunicorn
+if [ "${#bare_rates[@]}" -gt 0 ]; then
+    printf 'bare_floor: %s req/s (bench/bare_wsgi.py: SecurityMiddleware, CommonMiddleware, "ok";' \
+        "$(printf '%s\n' "${bare_rates[@]}" | awk '{s += $1} END {printf "%.0f", s / NR}')"
+    printf ' measured before each figure: %s)\n' "$(printf '%.0f ' "${bare_rates[@]}")"
+fi
+stop "$GUNICORN_PID"
+stop "$BARE_PID"
+GUNICORN_PID="" BARE_PID=""
 
 if [[ " $PARTS " == *" layers "* ]]; then
     note "speed layers, each switched off in turn (bench/layers.py, in process)"
