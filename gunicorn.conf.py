@@ -15,9 +15,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak cannot grow for ever.
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle workers now and then so a slow leak cannot grow for ever; not so often that each worker
+# keeps restarting under load, losing its cached pages and its database connection (at a
+# thousand requests a second, 1000 meant a new worker every second).
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 # Headers and request lines beyond these are refused before Django sees them.

@@ -4,6 +4,9 @@ python bench/helpers.py export-url ROWS   -> "<query string> <exact row count>" 
                                              rulings (a decided_after filter)
 python bench/helpers.py copy-sql QUERY    -> the COPY statement the CSV export of
                                              /rulings/?QUERY runs
+python bench/helpers.py table-copy-sql QUERY -> the floor: a COPY of the same rows, in the same
+                                             order, straight from the rulings table (its own
+                                             columns, no joins)
 python bench/helpers.py queries           -> `queries_per_page` lines, measured in-process
 python bench/helpers.py load-paths        -> the URL mix of bench/load.sh, one path per line
 """
@@ -47,6 +50,20 @@ def copy_sql(query: str) -> None:
     filterset = page.filterset(QueryDict(query), queryset=page.queryset())
     assert filterset.is_valid(), filterset.errors_text
     print(exports.copy_statement(page.export, filterset.qs, "http://127.0.0.1/rulings/"))
+
+
+def table_copy_sql(query: str) -> None:
+    query = "" if query == "-" else query
+    page = views.RULING_LIST
+    filterset = page.filterset(QueryDict(query), queryset=page.queryset())
+    assert filterset.is_valid(), filterset.errors_text
+    columns = [field.attname for field in Ruling._meta.concrete_fields]
+    rows = filterset.qs.values_list(*columns)
+    sql, params = rows.query.sql_with_params()
+    assert " JOIN " not in sql, sql
+    with connection.cursor() as cursor:
+        select = cursor.mogrify(sql, params).decode()
+    print(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)")
 
 
 LIST_URLS = [
@@ -129,6 +146,8 @@ if __name__ == "__main__":
         export_url(int(sys.argv[2]))
     elif command == "copy-sql":
         copy_sql(sys.argv[2] if len(sys.argv) > 2 else "")
+    elif command == "table-copy-sql":
+        table_copy_sql(sys.argv[2] if len(sys.argv) > 2 else "")
     elif command == "queries":
         queries()
     elif command == "load-paths":

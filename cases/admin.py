@@ -195,8 +195,8 @@ def _with_publication_state(spec: exports.ExportSpec | None) -> exports.ExportSp
     if derive is not None:
         public_derive = derive
 
-        def derive(queryset):
-            lookup = public_derive(queryset)
+        def derive(queryset, *args, **kwargs):
+            lookup = public_derive(queryset, *args, **kwargs)
 
             def values(key):
                 try:

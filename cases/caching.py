@@ -1,27 +1,37 @@
 """Public pages cached on the data's last change, and answered conditionally (ETag, 304).
 
-Every write to a case table moves one counter forward (the `cases_data_version` row, kept by
-database triggers: migration 0006). Each public page request reads it, in one indexed query,
-and everything below is keyed on it, so no cached answer outlives an edit:
+Every write to the public case data moves one version forward (the `cases_data_version` row,
+kept by database triggers: migrations 0006 and 0009). Each public page request reads it, in one
+indexed query, and everything below is keyed on it, so no cached answer outlives an edit:
 
-* `ETag` names the page's version: the counter, the request's host and full path, the day (a
-  policy's status "today" changes at midnight) and the code release. A client or proxy that
-  sends it back in `If-None-Match` gets `304 Not Modified` and no body.
+* `ETag` names the page's version: the restore epoch and counter, the request's host and full
+  path, the day (a policy's status "today" changes at midnight) and the code release. A client
+  or proxy that sends it back in `If-None-Match` gets `304 Not Modified` and no body.
 * The rendered HTML of a 200 answer is kept in Django's cache under the same key, so a repeat
   view of a list page skips the filters, the queries and the templates.
-* Form choices (courts, policies, programs, grounds) and every policy's status today are
-  kept the same way, so even a first view of a new filter combination does not read them.
+* Form choices (courts, policies, programs, grounds) are kept the same way
+  (`until_next_change`), so a first view of a new filter combination does not read them.
+
+The version read for a request is passed explicitly: `request.data_version`, handed by the views
+to the filters, the form renderer and the exports (nothing is kept in thread-locals).
+
+`PublicPageCacheMiddleware` sits right after the middleware whose headers every answer must
+carry (security headers, CSP, X-Frame-Options). For a request without a session cookie (the
+public: nobody signed in) it answers a public page itself, before the session, auth, messages,
+CSRF, history and lockout middleware, none of which a public page uses: a 304, the cached page,
+or the view called directly. A request that carries a session cookie (an editor) goes through
+the whole stack, and its answer is never stored.
 
 Exports (`format=csv|json`) are streamed and never stored, but get an ETag and a 304 like the
 pages. `/healthz` and the admin are not touched. `DJANGO_PAGE_CACHE_SECONDS=0` turns storing
-off (ETags stay).
+off (ETags stay). Several app servers share the version through the database, so a page cached
+in one process is never served after an edit made through another.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -56,91 +67,65 @@ RELEASE = _release()
 
 @dataclass(frozen=True)
 class DataVersion:
+    """The public data's version: `epoch` changes at every restore (scripts/restore.sh), and
+    `counter` moves forward at every change to published data, so the pair never names two
+    different states of the data, even after a backup older than the last edit is restored."""
+
     counter: int
     changed_at: datetime.datetime
+    epoch: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.epoch}.{self.counter}"
 
 
 def read_data_version() -> DataVersion | None:
-    """The counter and time of the last change to the case data (one query), if recorded."""
+    """The version of the public data and the time it last changed (one query), if recorded."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT counter, changed_at FROM cases_data_version WHERE id = 1")
+        cursor.execute("SELECT counter, changed_at, epoch FROM cases_data_version WHERE id = 1")
         row = cursor.fetchone()
     if row is None:
         return None
-    counter, changed_at = row
+    counter, changed_at, epoch = row
     if isinstance(changed_at, str):  # SQLite keeps it as text, in UTC
         changed_at = datetime.datetime.fromisoformat(changed_at).replace(tzinfo=datetime.UTC)
-    return DataVersion(int(counter), changed_at)
+    return DataVersion(int(counter), changed_at, epoch or "")
 
 
-# The version the current request read, so the form choices below reuse it without a query.
-_current = threading.local()
+def read_data_version_first() -> DataVersion | None:
+    """`read_data_version()` as a request's first query: the query is also the connection's
+    health check (CONN_HEALTH_CHECKS), which would otherwise cost a `SELECT 1` of its own. A
+    connection the database has dropped since the last request is closed, and the version read
+    again on a new one."""
+    if connection.connection is None or not connection.health_check_enabled:
+        return read_data_version()
+    if connection.health_check_done:
+        return read_data_version()
+    connection.health_check_done = True
+    try:
+        return read_data_version()
+    except DATABASE_DOWN:
+        connection.close()
+    return read_data_version()
 
 
-def current_version() -> DataVersion | None:
-    return getattr(_current, "version", None)
+def request_version(request: HttpRequest | None) -> DataVersion | None:
+    """The version read for `request` by PublicPageCacheMiddleware (None outside public pages)."""
+    return getattr(request, "data_version", None)
 
 
-def until_next_change(name: str, build: Callable[[], Any]) -> Any:
-    """`build()`, kept in the cache until the data next changes (built fresh when the request
-    read no version, e.g. outside a public page). For the form choices and the policies'
-    statuses today, which every page needs and few edits change."""
-    version = current_version()
+def until_next_change(version: DataVersion | None, name: str, build: Callable[[], Any]) -> Any:
+    """`build()`, kept in the cache until the data next changes (built fresh without a version,
+    e.g. outside a public page). For the form choices every page needs and few edits change."""
     if version is None or not settings.PAGE_CACHE_SECONDS:
         return build()
-    key = f"choices:{RELEASE}:{version.counter}:{name}"
+    key = f"choices:{RELEASE}:{version.key}:{name}"
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, settings.PAGE_CACHE_SECONDS)
     return value
-
-
-def _every_status_today() -> tuple[dict, dict]:
-    """Every published policy's status today, by id and by slug, kept until the data next
-    changes or the day ends (one computation serves the lists, the exports and the dashboard)."""
-    from cases.models import Policy
-    from cases.status import statuses_for
-
-    def build() -> tuple[dict, dict]:
-        policies = list(Policy.objects.published())
-        statuses = statuses_for(policies)
-        return statuses, {policy.slug: statuses[policy.pk] for policy in policies}
-
-    if current_version() is None or not settings.PAGE_CACHE_SECONDS:
-        return build()
-    return until_next_change(f"statuses:{timezone.localdate().isoformat()}", build)
-
-
-def statuses_today(policies) -> dict:
-    """`status.statuses_for(policies)` as of today, keyed by policy id."""
-    from cases.status import statuses_for
-
-    policies = list(policies)
-    by_pk, _ = _every_status_today()
-    missing = [policy for policy in policies if policy.pk not in by_pk]  # unpublished ones
-    found = {policy.pk: by_pk[policy.pk] for policy in policies if policy.pk in by_pk}
-    return found | (statuses_for(missing) if missing else {})
-
-
-def policy_statuses_today() -> dict:
-    """Every published policy's status today, keyed by slug."""
-    return _every_status_today()[1]
-
-
-def keeping_version(iterable):
-    """`iterable`, iterated with the request's data version in force: a streamed export runs
-    after the view has returned, and still reads the cached statuses and choices."""
-    version = current_version()  # now, while the request's version is in force
-
-    def iterate():
-        _current.version = version
-        try:
-            yield from iterable
-        finally:
-            _current.version = None
-
-    return iterate()
 
 
 @dataclass(frozen=True)
@@ -155,7 +140,7 @@ def page_key(request: HttpRequest, version: DataVersion) -> PageKey:
     identity = "\n".join(
         [
             RELEASE,
-            str(version.counter),
+            version.key,
             today.isoformat(),
             request.scheme or "",
             request.get_host(),
@@ -172,75 +157,94 @@ def page_key(request: HttpRequest, version: DataVersion) -> PageKey:
     )
 
 
-class PublicPageCacheMiddleware:
-    """Conditional GET and a page cache for the public pages (the `cases` namespace).
+def _public_page(request: HttpRequest):
+    """The resolved public page `request` asks for, or None (the admin, /healthz, static
+    files, anything that does not resolve, anything but GET and HEAD)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.namespace != "cases" or match.url_name in NOT_CACHED:
+        return None
+    return match
 
-    Placed last in MIDDLEWARE, so security headers, CSP and sessions still wrap every answer,
-    cached or not.
+
+class PublicPageCacheMiddleware:
+    """Conditional GET, a page cache and a short path for the public pages (see the module).
+
+    Placed after SecurityMiddleware, CSPMiddleware and XFrameOptionsMiddleware, so their headers
+    label every answer, cached or not, and before every other middleware.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        match = _public_page(request)
+        if match is None:
+            return self.get_response(request)
         try:
-            response = self.get_response(request)
-        finally:
-            _current.version = None
-        state: PageKey | None = getattr(request, "_page_key", None)
-        if state is None or getattr(request, "_page_from_cache", False):
-            return response
-        if response.status_code in (200, 304):
-            self._label(response, state)
-        if (
-            request.method == "GET"
-            and response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not response.has_header("Vary")
-            and settings.PAGE_CACHE_SECONDS
-        ):
-            cache.set(
-                state.key,
-                (response.content, response["Content-Type"]),
-                settings.PAGE_CACHE_SECONDS,
-            )
-        return response
-
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if (
-            request.method not in ("GET", "HEAD")
-            or match is None
-            or match.namespace != "cases"
-            or match.url_name in NOT_CACHED
-        ):
-            return None
-        try:
-            version = read_data_version()
+            version = read_data_version_first()
         except DATABASE_DOWN:
             # The database is unreachable: the outage page now, before an export could start
             # streaming a 200 it cannot finish.
             return unavailable_response()
         if version is None:
-            return None
-        _current.version = version
+            return self.get_response(request)
+        request.data_version = version
         state = page_key(request, version)
-        request._page_key = state
         not_modified = get_conditional_response(
             request, etag=state.etag, last_modified=int(state.last_modified.timestamp())
         )
         if not_modified is not None:
-            return not_modified  # 304 (or 412), labelled on the way out
-        if not settings.PAGE_CACHE_SECONDS:
-            return None
-        stored = cache.get(state.key)
-        if stored is None:
-            return None
-        content, content_type = stored
-        response = HttpResponse(content, content_type=content_type)
-        self._label(response, state)
-        request._page_from_cache = True
+            self._label(not_modified, state)
+            return not_modified  # 304 (or 412)
+
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if signed_in:
+            response = self.get_response(request)  # the whole stack; never stored
+        else:
+            if settings.PAGE_CACHE_SECONDS:
+                stored = cache.get(state.key)
+                if stored is not None:
+                    content, content_type = stored
+                    response = HttpResponse(content, content_type=content_type)
+                    response["Content-Length"] = str(len(content))
+                    self._label(response, state)
+                    return response
+            response = self._view(request, match)
+
+        if response.status_code == 200:
+            self._label(response, state)
+            if (
+                not signed_in
+                and request.method == "GET"
+                and not response.streaming
+                and not response.cookies
+                and not response.has_header("Vary")
+                and settings.PAGE_CACHE_SECONDS
+            ):
+                cache.set(
+                    state.key,
+                    (response.content, response["Content-Type"]),
+                    settings.PAGE_CACHE_SECONDS,
+                )
+        return response
+
+    @staticmethod
+    def _view(request: HttpRequest, match) -> HttpResponse:
+        """The page's view, called without the middleware a public page does not need: there
+        is no session (no cookie), so no user but the anonymous one, no messages, and a GET
+        needs no CSRF check. Errors are answered by Django's handlers (404.html, 500.html,
+        the outage page) as for any middleware's exception."""
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        if callable(getattr(response, "render", None)):
+            response = response.render()
+        if not response.streaming and not response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
         return response
 
     @staticmethod

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from cases import status
-from cases.caching import statuses_today
+from cases.caching import request_version
 from cases.models import CourtLevel, RulingOutcome
+from cases.status_today import statuses_today
 from cases.views import (
     _as_of,
     _bad_as_of,
@@ -223,7 +224,11 @@ def home(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return _bad_as_of(request)
     policies = list(published_policies().order_by("issued_on", "slug"))
-    statuses = statuses_today(policies) if as_of is None else status.statuses_for(policies, as_of)
+    statuses = (
+        statuses_today(policies, request_version(request))
+        if as_of is None
+        else status.statuses_for(policies, as_of)
+    )
     counts, changed = counts_and_last_changed()
     context = {
         "as_of_asked": as_of,

@@ -17,7 +17,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.choices import BaseChoiceIterator
 
-from cases.caching import current_version, statuses_today, until_next_change
+from cases.caching import DataVersion, request_version, until_next_change
 from cases.models import (
     Court,
     CourtLevel,
@@ -38,6 +38,7 @@ from cases.models import (
 )
 from cases.rendering import FilterFormRenderer
 from cases.status import StatusCode
+from cases.status_today import statuses_today
 
 DATE_HELP = "YYYY-MM-DD"
 # Other records are reached through published policies only: a link through a draft is no
@@ -119,27 +120,32 @@ class AsOfForm(forms.Form):
 
 
 class CachedChoices(BaseChoiceIterator):
-    """A form field's choices, built by `build` (which takes them from the cache kept until the
-    data next changes) when first gone through in a request, so a form validated against an
-    empty value never reads them; built afresh in each request, so a form class kept from one
-    request to the next never shows old ones. Unlike a callable's, they are not normalised
-    again at every pass (a court <select> is gone through several times a page): `build`
-    returns them in Django's normal form, (value, label) pairs or (group, [(value, label)])."""
+    """A form field's choices, built by `build(version)` (which takes them from the cache kept
+    until the data next changes) when first gone through, so a form validated against an empty
+    value never reads them. Each form gets its own, given the request's data version by
+    TrackerFilterSet.form (`for_version`), so a form class kept from one request to the next
+    never shows old ones. Unlike a callable's, they are not normalised again at every pass (a
+    court <select> is gone through several times a page): `build` returns them in Django's
+    normal form, (value, label) pairs or (group, [(value, label)])."""
 
-    def __init__(self, build: Callable[[], list]):
+    def __init__(self, build: Callable[[DataVersion | None], list], version=None):
         self.build = build
-        self.loaded: tuple[object, list] | None = None  # (the request's data version, choices)
+        self.version = version
+        self.loaded: list | None = None
+
+    def for_version(self, version: DataVersion | None) -> CachedChoices:
+        return CachedChoices(self.build, version)
 
     def __iter__(self):
-        version, loaded = current_version(), self.loaded
-        if version is None or loaded is None or loaded[0] is not version:
-            loaded = (version, self.build())
-            if version is not None:
-                self.loaded = loaded
-        return iter(loaded[1])
+        if self.loaded is not None:
+            return iter(self.loaded)
+        choices = self.build(self.version)
+        if self.version is not None:
+            self.loaded = choices
+        return iter(choices)
 
     def __deepcopy__(self, memo) -> CachedChoices:
-        return CachedChoices(self.build)
+        return CachedChoices(self.build, self.version)
 
 
 class SlugField(django_filters.fields.ChoiceField):
@@ -155,18 +161,20 @@ class SlugField(django_filters.fields.ChoiceField):
 
     def clean(self, value):
         slug = super().clean(value)
-        return {s: pk for s, _, pk in self.rows()}.get(slug) if slug else None
+        if not slug:
+            return None
+        return {s: pk for s, _, pk in self.rows(getattr(self, "data_version", None))}.get(slug)
 
 
-def _slug_rows(choices_name: str, source) -> list[tuple[str, str, int]]:
+def _slug_rows(choices_name: str, source, version) -> list[tuple[str, str, int]]:
     """(slug, label, primary key) of each record `source()` gives, until the data next changes."""
     return until_next_change(
-        choices_name, lambda: [(obj.slug, str(obj), obj.pk) for obj in source()]
+        version, choices_name, lambda: [(obj.slug, str(obj), obj.pk) for obj in source()]
     )
 
 
-def _slug_choices(rows) -> list[tuple[str, str]]:
-    return [(slug, label) for slug, label, _ in rows()]
+def _slug_choices(rows, version) -> list[tuple[str, str]]:
+    return [(slug, label) for slug, label, _ in rows(version)]
 
 
 class SlugChoiceFilter(django_filters.ChoiceFilter):
@@ -236,6 +244,26 @@ class TrackerFilterSet(django_filters.FilterSet):
             _FORM_CLASSES[type(self)] = form_class
         return form_class
 
+    @property
+    def data_version(self) -> DataVersion | None:
+        """The data version the request read (None outside a public page)."""
+        return request_version(self.request)
+
+    @property
+    def form(self) -> forms.Form:
+        """The form, its choices bound to the request's data version."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            version = self.data_version
+            for field in form.fields.values():
+                field.data_version = version
+                choices = getattr(field, "choices", None)
+                # django-filter wraps a field's choices in an iterator adding the empty choice.
+                choices = getattr(choices, "choices", choices)
+                if isinstance(choices, CachedChoices):
+                    field.choices = choices.for_version(version)
+        return self._form
+
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:10]:
             condition = Q()
@@ -280,12 +308,12 @@ def circuit_choices() -> list[tuple[str, str]]:
     )
 
 
-def _courts_now() -> list:
-    return until_next_change("courts", court_choices)
+def _courts_now(version: DataVersion | None) -> list:
+    return until_next_change(version, "courts", court_choices)
 
 
-def _circuits_now() -> list:
-    return until_next_change("circuits", circuit_choices)
+def _circuits_now(version: DataVersion | None) -> list:
+    return until_next_change(version, "circuits", circuit_choices)
 
 
 def circuit_courts() -> dict[str, list[str]]:
@@ -300,8 +328,8 @@ def circuit_courts() -> dict[str, list[str]]:
     return courts
 
 
-def _circuit_courts_now() -> dict[str, list[str]]:
-    return until_next_change("circuit-courts", circuit_courts)
+def _circuit_courts_now(version: DataVersion | None) -> dict[str, list[str]]:
+    return until_next_change(version, "circuit-courts", circuit_courts)
 
 
 class CourtField(forms.MultipleChoiceField):
@@ -343,7 +371,7 @@ class CircuitFilter(django_filters.ChoiceFilter):
             return queryset.filter(Q(pk=value) | Q(appeals_to_id=value))
         # The circuit's courts by id, from a list kept until the data next changes: the
         # rulings' (or lawsuits') court index then serves the filter and its count, no join.
-        courts = _circuit_courts_now().get(value, [value])
+        courts = _circuit_courts_now(self.parent.data_version).get(value, [value])
         return queryset.filter(**{f"{self.court_field}_id__in": courts})
 
 
@@ -525,7 +553,7 @@ class PolicyFilter(TrackerFilterSet):
     def filter_status(self, queryset, name, value: list[str]):
         # Statuses are derived from the rulings, not stored: compute them for the (few)
         # policies, in a fixed number of queries, and keep those with a chosen status.
-        statuses = statuses_today(queryset.order_by())
+        statuses = statuses_today(queryset.order_by(), self.data_version)
         return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
 
     def filter_related(self, queryset, name, value):

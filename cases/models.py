@@ -1020,3 +1020,30 @@ class RulingEffect(EditableRecord, TimeStampedModel):
     @property
     def state_codes(self) -> tuple[str, ...]:
         return tuple(self.states.split())
+
+
+class RulingExportRow(models.Model):
+    """A ruling's related names as its export writes them, kept current by the database.
+
+    On PostgreSQL, triggers (migration 0010) rewrite a ruling's row in the same statement as any
+    change to its lawsuits, effects or grounds, or to the captions, titles, names, dates, slugs
+    or publication states those lists show, so the rulings export reads one row per ruling
+    through a join instead of a subquery per list per ruling. Each list holds the published
+    names in the export's order, separated by U+001F; NULL when there are none. SQLite keeps
+    no rows here: its exports gather the names as they go.
+    """
+
+    ruling = models.OneToOneField(
+        Ruling,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,
+        related_name="export_row",
+    )
+    # NULL, as string_agg gives it, when there are no names (an export writes it as none).
+    lawsuits = models.TextField(null=True)  # noqa: DJ001
+    effects = models.TextField(null=True)  # noqa: DJ001
+    grounds = models.TextField(null=True)  # noqa: DJ001
+
+    def __str__(self) -> str:
+        return f"Export row of ruling {self.ruling_id}"

@@ -10,19 +10,11 @@ filter form both ways), for the templates it knows, and hands any other to Djang
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
-from django.forms.widgets import ChoiceWidget
-from django.utils.safestring import SafeString, mark_safe
-
-from cases.caching import RELEASE, current_version
 
 
 def conditional_escape(value: Any) -> str:
@@ -183,40 +175,11 @@ def _label(context: Mapping[str, Any]) -> str:
     return f"<{tag}{attrs}>{conditional_escape(context['label'])}</{tag}>\n"
 
 
-class FilterBoundField(BoundField):
-    """A filter form's field whose <select> or checkboxes, once rendered, are kept in the cache
-    until the data next changes, under everything their markup depends on: the form, the
-    field's name and id, the values chosen, whether it has errors, and the data version (for
-    the choices). The court <select> with Northern Illinois chosen is then built once, not on
-    every page that filters on that court with something else."""
-
-    def as_widget(self, widget=None, attrs=None, only_initial=False) -> SafeString:
-        version = current_version()
-        if (
-            widget is not None
-            or attrs
-            or only_initial
-            or version is None
-            or not settings.PAGE_CACHE_SECONDS
-            or not isinstance(self.field.widget, ChoiceWidget)
-        ):
-            return super().as_widget(widget, attrs, only_initial)
-        shown = repr((self.html_name, self.auto_id, self.value(), bool(self.errors)))
-        digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
-        key = f"widget:{RELEASE}:{version.counter}:{type(self.form).__name__}:{digest}"
-        html = cache.get(key)
-        if html is None:
-            html = str(super().as_widget())
-            cache.set(key, html, settings.PAGE_CACHE_SECONDS)
-        return mark_safe(html)
-
-
 class FilterFormRenderer(DjangoTemplates):
     """Django's default form renderer, with the widgets of the public filter forms and their
-    labels rendered in Python (same markup, a fraction of the time), and their choice widgets
-    kept in the cache (FilterBoundField)."""
-
-    bound_field_class = FilterBoundField
+    labels rendered in Python (same markup, a fraction of the time). Keeping rendered widgets in
+    the cache as well bought nothing measurable on top of this (bench/layers.py), so they are
+    rendered every time."""
 
     def render(self, template_name: str, context: dict, request=None) -> str:
         html = None

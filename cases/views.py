@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from cases import exports, filters, status
-from cases.caching import statuses_today
+from cases.caching import request_version
 from cases.models import (
     Court,
     CourtLevel,
@@ -36,6 +36,7 @@ from cases.models import (
     RulingEffect,
     record_url,
 )
+from cases.status_today import statuses_today
 
 PAGE_SIZE = 50
 DETAIL_LIMIT = 50
@@ -130,22 +131,26 @@ def ruling_table_rows(rulings: Iterable[Ruling | tuple]) -> list[RulingRow]:
     by_pk = {row.pk: row for row in rows}
     if not by_pk:
         return rows
-    ids = ", ".join(["%s"] * len(by_pk))
+    if connection.vendor == "postgresql":
+        # One array parameter: planned in a fraction of the time of a 50-value IN list.
+        ids, id_params = "= ANY(%s)", [list(by_pk)]
+    else:
+        ids, id_params = f"IN ({', '.join(['%s'] * len(by_pk))})", list(by_pk)
     sql = f"""
         SELECT link.ruling_id, 0, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, ''
           FROM {Ruling.lawsuits.through._meta.db_table} link
           JOIN {Lawsuit._meta.db_table} lawsuit ON lawsuit.id = link.lawsuit_id
-         WHERE link.ruling_id IN ({ids}) AND lawsuit.publication_state = %s
+         WHERE link.ruling_id {ids} AND lawsuit.publication_state = %s
         UNION ALL
         SELECT effect.ruling_id, 1, policy.issued_on, policy.slug, policy.short_title,
                effect.effect
           FROM {RulingEffect._meta.db_table} effect
           JOIN {Policy._meta.db_table} policy ON policy.id = effect.policy_id
-         WHERE effect.ruling_id IN ({ids}) AND policy.publication_state = %s
+         WHERE effect.ruling_id {ids} AND policy.publication_state = %s
         ORDER BY 2, 3, 4
     """
     published = PublicationState.PUBLISHED.value
-    params = [*by_pk, published, *by_pk, published]
+    params = [*id_params, published, *id_params, published]
     labels = dict(Effect.choices)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -178,7 +183,7 @@ class ListPage:
     export: exports.ExportSpec
     rows: Any = None  # a callable adding what the page's rows display
     title: str = ""
-    decorate: Any = None  # a callable given the page's rows as a list, returning them as shown
+    decorate: Any = None  # given the page's rows as a list and the request: the rows shown
 
     def as_view(self):
         @require_safe
@@ -273,7 +278,9 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
                 content_type="text/plain; charset=utf-8",
             )
         site_root = request.build_absolute_uri("/").rstrip("/")
-        return exports.export_response(page.export, filterset.qs, fmt, site_root=site_root)
+        return exports.export_response(
+            page.export, filterset.qs, fmt, site_root=site_root, version=request_version(request)
+        )
 
     context: dict[str, Any] = {
         "filter": filterset,
@@ -298,13 +305,13 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
         raise Http404("No such page.") from None
     rows = list(page_obj.object_list)
     if page.decorate:
-        rows = page.decorate(rows)
+        rows = page.decorate(rows, request)
     context.update(page_obj=page_obj, rows=rows, count=paginator.count)
     return render(request, page.template, context)
 
 
-def _attach_statuses(policies: list[Policy]) -> list[Policy]:
-    statuses = statuses_today(policies)
+def _attach_statuses(policies: list[Policy], request: HttpRequest) -> list[Policy]:
+    statuses = statuses_today(policies, request_version(request))
     for policy in policies:
         policy.status = statuses[policy.pk]
     return policies
@@ -316,7 +323,7 @@ RULING_LIST = ListPage(
     template="cases/ruling_list.html",
     export=exports.RULING_EXPORT,
     rows=lambda qs: qs.values_list(*RULING_ROW_VALUES),
-    decorate=ruling_table_rows,
+    decorate=lambda rows, request: ruling_table_rows(rows),
     title="Rulings",
 )
 LAWSUIT_LIST = ListPage(

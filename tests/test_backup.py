@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import uuid
@@ -42,7 +43,9 @@ def dump() -> str:
         indent=1,
         stdout=out,
     )
-    return out.getvalue()
+    # JSON keeps times to the millisecond: a time with under a millisecond past the second is
+    # written "…:01.000Z" and comes back as "…:01Z". The same instant either way.
+    return re.sub(r"(T\d\d:\d\d:\d\d)\.000Z", r"\1Z", out.getvalue())
 
 
 @pytest.fixture

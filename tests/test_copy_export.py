@@ -205,6 +205,8 @@ def test_a_client_that_leaves_early_leaves_the_connection_usable(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] != exports.COPY_STATEMENT_TIMEOUT
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] != exports.COPY_WORK_MEM
 
 
 @postgresql_only

@@ -86,12 +86,20 @@ class RaiseInMiddleware:
         raise self.error("connection already closed")
 
 
-@override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, "tests.test_faults.RaiseInMiddleware"])
+# Right inside the outage middleware: public pages are answered before the last middleware runs.
+WITH_RAISING_MIDDLEWARE = [
+    settings.MIDDLEWARE[0],
+    "tests.test_faults.RaiseInMiddleware",
+    *settings.MIDDLEWARE[1:],
+]
+
+
+@override_settings(MIDDLEWARE=WITH_RAISING_MIDDLEWARE)
 def test_a_database_error_in_a_middleware_is_a_503_too():
     assert_unavailable(Client(raise_request_exception=False).get("/"))
 
 
-@override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, "tests.test_faults.RaiseInMiddleware"])
+@override_settings(MIDDLEWARE=WITH_RAISING_MIDDLEWARE)
 def test_other_errors_are_still_500(monkeypatch):
     monkeypatch.setattr(RaiseInMiddleware, "error", ValueError)
     response = Client(raise_request_exception=False).get("/")

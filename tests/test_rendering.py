@@ -141,7 +141,7 @@ def test_table_cells_are_escaped(seeded, client):
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in page
 
 
-def test_cached_choice_widgets_follow_the_chosen_values_and_errors(seeded, client):
+def test_choice_widgets_follow_the_chosen_values_and_errors(seeded, client):
     first = client.get("/rulings/?court=ilnd").content.decode()
     again = client.get("/rulings/?court=ilnd&kind=stay").content.decode()
     other = client.get("/rulings/?court=cand").content.decode()

@@ -68,19 +68,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: a database outage becomes a static 503 page with Retry-After, not a 500.
     "tracker.middleware.DatabaseUnavailableMiddleware",
+    # The headers every answer carries, the public pages' cached ones included.
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "tracker.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the header built once
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Public pages: ETag/304 and a page cache keyed on the data's version (cases.caching). For
+    # a request without a session cookie it answers a public page itself (cached, or its view
+    # called directly): nothing below serves a public page that no one is signed in to.
+    "cases.caching.PublicPageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records which editor made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Public pages: ETag/304 and a page cache keyed on the data's last change (cases.caching).
-    "cases.caching.PublicPageCacheMiddleware",
     # Last, as django-axes requires: turns a locked-out login attempt into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]

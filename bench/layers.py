@@ -1,0 +1,176 @@
+"""What each speed layer of the list pages buys: `python bench/layers.py` (DATABASE_URL set to
+the bench's database), run by bench/run.sh as the `layers` part.
+
+Each layer is switched off in turn, in process (the WSGI application called directly, as
+gunicorn calls it, without sockets), and `/rulings/?court=ilnd` measured: first views (a new
+address each request, as bench/first_views.lua asks) and repeat views. The variants take turns
+for a few rounds and each keeps its best round, so a busy machine disturbs them alike. Prints
+`layer[<name>]: <ms> ms per view without it, <ms> with it (<ratio>x)`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.forms.renderers import DjangoTemplates  # noqa: E402
+from django.template import engines  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
+
+from cases import filters, rendering, status_today  # noqa: E402
+from cases.templatetags import tracker  # noqa: E402
+
+PATH = "/rulings/"
+QUERY = "court=ilnd"
+ROUNDS = int(os.environ.get("LAYER_ROUNDS", "3"))
+REQUESTS = int(os.environ.get("LAYER_REQUESTS", "60"))
+counter = 0
+
+
+def call(query: str) -> None:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": PATH,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+    }
+    status = []
+    body = application(environ, lambda s, h, e=None: status.append(s))
+    b"".join(body)
+    body.close()
+    assert status[0].startswith("200"), status
+
+
+def first_view() -> None:
+    global counter
+    counter += 1
+    n = counter
+    call(f"{QUERY}&decided_after={1000 + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}")
+
+
+def repeat_view() -> None:
+    call(QUERY)
+
+
+@contextmanager
+def patched(target, name, value):
+    old = getattr(target, name)
+    setattr(target, name, value)
+    try:
+        yield
+    finally:
+        setattr(target, name, old)
+
+
+ROW_TEMPLATE = engines["django"].from_string(
+    """{% load tracker %}{% for ruling in rows %}
+    <tr>
+      <td><a href="{{ ruling.get_absolute_url }}"><time datetime="{{ ruling.decided_on|date:'Y-m-d' }}">{{ ruling.decided_on|as_known }}</time></a></td>
+      <td><a href="{% url 'cases:court-detail' ruling.court_id %}">{{ ruling.court_label }}</a></td>
+      <td>{% for c in ruling.case_links %}{% if not forloop.first %}; {% endif %}<a href="{{ c.url }}">{{ c.label }}</a>{% endfor %}</td>
+      <td><a href="{{ ruling.get_absolute_url }}">{{ ruling.kind }}</a>{% if ruling.citation %}<br><small>{{ ruling.citation }}</small>{% endif %}</td>
+      <td><span class="outcome outcome-{{ ruling.outcome }}">{{ ruling.outcome }}</span></td>
+      <td>{{ ruling.scope }}</td>
+      <td>{% for p in ruling.policy_links %}{% if not forloop.first %}<br>{% endif %}{{ p.note }}: <a href="{{ p.url }}">{{ p.label }}</a>{% endfor %}</td>
+    </tr>{% endfor %}"""  # noqa: E501
+)
+
+
+def template_rows(rulings):
+    return mark_safe(ROW_TEMPLATE.render({"rows": list(rulings)}))
+
+
+def no_choice_cache(version, name, build):
+    return build()
+
+
+# name -> (how a view is made, the patches that switch the layer off)
+LAYERS = {
+    "page cache (repeat view)": (repeat_view, [(settings, "PAGE_CACHE_SECONDS", 0)]),
+    "choice caches (first view)": (
+        first_view,
+        [
+            (filters, "until_next_change", no_choice_cache),
+            (status_today, "until_next_change", no_choice_cache),
+        ],
+    ),
+    "hand-rendered widgets (first view)": (
+        first_view,
+        [(rendering.FilterFormRenderer, "render", DjangoTemplates.render)],
+    ),
+    "Python-built rows (first view)": (first_view, [(tracker, "ROWS", "template")]),
+}
+
+
+def reset_templates() -> None:
+    for engine in engines.all():
+        for loader in engine.engine.template_loaders:
+            if hasattr(loader, "reset"):
+                loader.reset()
+
+
+@contextmanager
+def template_loop_rows():
+    """`{% ruling_rows %}` as a template loop over the rows (templates parsed again)."""
+    with patched(tracker.register, "tags", dict(tracker.register.tags)):
+        tracker.register.simple_tag(template_rows, name="ruling_rows")
+        reset_templates()
+        try:
+            yield
+        finally:
+            reset_templates()
+
+
+def measure(view, patches) -> float:
+    with ExitStack() as stack:
+        for target, name, value in patches:
+            if name == "ROWS":
+                stack.enter_context(template_loop_rows())
+            else:
+                stack.enter_context(patched(target, name, value))
+        cache.clear()
+        for _ in range(5):
+            view()
+        start = time.perf_counter()
+        for _ in range(REQUESTS):
+            view()
+        return (time.perf_counter() - start) / REQUESTS * 1000
+
+
+def main() -> None:
+    best: dict[str, list[float]] = {}
+    for _ in range(ROUNDS):
+        for name, (view, patches) in LAYERS.items():
+            with_layer = measure(view, [])
+            without = measure(view, patches)
+            runs = best.setdefault(name, [float("inf"), float("inf")])
+            runs[0] = min(runs[0], with_layer)
+            runs[1] = min(runs[1], without)
+    for name, (with_layer, without) in best.items():
+        print(
+            f"layer[{name}]: {without:.2f} ms per view without it, {with_layer:.2f} with it "
+            f"({without / with_layer:.2f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()

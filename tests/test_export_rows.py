@@ -1,0 +1,127 @@
+"""The rulings' lists kept for the exports by the database (RulingExportRow, PostgreSQL): they
+follow every change an editor or a bulk operation makes, and the JSON written by COPY holds
+the same records as the Python path's."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+
+from cases import exports
+from cases.models import Effect, Ground, Lawsuit, Policy, Ruling, RulingEffect, RulingExportRow
+from tests.factories import (
+    GroundFactory,
+    LawsuitFactory,
+    PolicyFactory,
+    RulingEffectFactory,
+    RulingFactory,
+)
+from tests.test_copy_export import NASTY, postgresql_only
+
+pytestmark = [pytest.mark.django_db, postgresql_only]
+
+SEP = exports.UNIT_SEPARATOR
+
+
+def expected() -> dict[int, tuple]:
+    """Each ruling's lists as the export shows them, computed with the ORM."""
+    rows = {}
+    for ruling in Ruling.objects.all():
+        lawsuits = [
+            lawsuit.caption for lawsuit in ruling.lawsuits.published().order_by("filed_on", "slug")
+        ]
+        effects = [
+            f"{effect.policy.short_title}: {effect.effect}"
+            for effect in RulingEffect.objects.filter(
+                ruling=ruling, policy__publication_state="published"
+            ).order_by("policy__issued_on", "policy__slug")
+        ]
+        grounds = sorted(ground.name for ground in ruling.grounds.all())
+        rows[ruling.pk] = tuple(SEP.join(names) or None for names in (lawsuits, effects, grounds))
+    return rows
+
+
+def stored() -> dict[int, tuple]:
+    return {
+        row.ruling_id: (row.lawsuits, row.effects, row.grounds)
+        for row in RulingExportRow.objects.all()
+    }
+
+
+def test_the_stored_lists_follow_every_kind_of_change():
+    first = LawsuitFactory(caption="Alpha v. Sessions", filed_on=datetime.date(2017, 1, 3))
+    second = LawsuitFactory(caption="Beta v. Sessions", filed_on=datetime.date(2017, 1, 2))
+    policy = PolicyFactory(short_title="Byrne JAG conditions")
+    ground = GroundFactory(name="Spending Clause")
+    ruling = RulingFactory(lawsuits=[first])
+    other = RulingFactory(lawsuits=[first, second])
+    assert stored() == expected()
+    assert stored()[other.pk][0] == f"Beta v. Sessions{SEP}Alpha v. Sessions"
+
+    steps = [
+        lambda: ruling.lawsuits.add(second),
+        lambda: RulingEffectFactory(ruling=ruling, policy=policy, effect=Effect.BLOCKS),
+        lambda: ruling.grounds.add(ground, GroundFactory(name="Separation of powers")),
+        lambda: Lawsuit.objects.filter(pk=first.pk).update(caption="=Renamed v. Sessions"),
+        lambda: Lawsuit.objects.filter(pk=second.pk).update(filed_on=datetime.date(2017, 2, 1)),
+        lambda: Lawsuit.objects.filter(pk=second.pk).update(publication_state="draft"),
+        lambda: Policy.objects.filter(pk=policy.pk).update(short_title="EO 13768"),
+        lambda: RulingEffect.objects.filter(ruling=ruling).update(effect=Effect.UPHOLDS),
+        lambda: Policy.objects.filter(pk=policy.pk).update(publication_state="draft"),
+        lambda: Policy.objects.filter(pk=policy.pk).update(publication_state="published"),
+        lambda: Ground.objects.filter(pk=ground.pk).update(name="Tenth Amendment"),
+        lambda: ruling.grounds.remove(ground),
+        lambda: RulingEffect.objects.filter(ruling=ruling).delete(),
+        lambda: other.lawsuits.clear(),
+        lambda: RulingFactory(lawsuits=[first, second]),
+        lambda: other.delete(),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        assert stored() == expected(), f"after step {number}"
+    assert other.pk not in stored()
+
+
+def test_a_truncate_rebuilds_the_lists():
+    ruling = RulingFactory(lawsuits=[LawsuitFactory(caption="Gamma v. Barr")])
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE cases_rulingexportrow")
+        cursor.execute("TRUNCATE cases_ruling_grounds")  # rebuilds every row
+    assert stored() == expected()
+    assert stored()[ruling.pk][0] == "Gamma v. Barr"
+
+
+@pytest.fixture
+def nasty_rulings():
+    policy = PolicyFactory(short_title="=HYPERLINK(1)")
+    for i, text in enumerate(NASTY):
+        lawsuit = LawsuitFactory(caption=text or "Plain v. Sessions")
+        ruling = RulingFactory(lawsuits=[lawsuit], judges=text, summary=text, citation=text)
+        ruling.grounds.add(GroundFactory(name=text or "Plain ground"))
+        if i % 2:
+            RulingEffectFactory(ruling=ruling, policy=policy)
+    RulingFactory(judges="", summary="")  # no lists at all
+
+
+@pytest.mark.parametrize(
+    "url", ["/rulings/", "/rulings/?sort=decided_on", "/rulings/?q=said", "/lawsuits/"]
+)
+def test_json_through_copy_is_the_python_paths_byte_for_byte(
+    client, nasty_rulings, monkeypatch, url
+):
+    joiner = "&" if "?" in url else "?"
+    copied = client.get(f"{url}{joiner}format=json")
+    copied_text = b"".join(copied.streaming_content).decode()
+    monkeypatch.setattr(exports, "copy_supported", lambda spec: False)
+    python = client.get(f"{url}{joiner}format=json")
+    python_text = b"".join(python.streaming_content).decode()
+
+    assert copied_text == python_text  # byte for byte
+    assert json.loads(copied_text)
+    assert copied_text.startswith("[\n{") and copied_text.endswith("}\n]\n")
+
+
+def test_an_empty_json_export_is_an_empty_list(client, db):
+    response = client.get("/rulings/?format=json")
+    assert b"".join(response.streaming_content) == b"[\n]\n"
