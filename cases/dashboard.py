@@ -196,7 +196,9 @@ def rulings_by_court(rulings: QuerySet, as_of: datetime.date | None = None) -> C
     )
 
 
-def counts_and_last_changed() -> tuple[dict[str, int], datetime.datetime | None]:
+def counts_and_last_changed(
+    as_of: datetime.date | None = None,
+) -> tuple[dict[str, int], datetime.datetime | None]:
     """How many policies, lawsuits and rulings are published, and when the public data last
     changed, in three aggregate queries (one per model).
 
@@ -205,11 +207,12 @@ def counts_and_last_changed() -> tuple[dict[str, int], datetime.datetime | None]
     date must not hint at unpublished work.
     """
     counts, stamps = {}, []
-    for name, queryset in (
-        ("policies", published_policies()),
-        ("lawsuits", published_lawsuits()),
-        ("rulings", published_rulings()),
-    ):
+    policies, lawsuits, rulings = published_policies(), published_lawsuits(), published_rulings()
+    if as_of is not None:  # what had happened by that day
+        policies = policies.filter(issued_on__lte=as_of)
+        lawsuits = lawsuits.filter(filed_on__lte=as_of)
+        rulings = rulings.filter(decided_on__lte=as_of)
+    for name, queryset in (("policies", policies), ("lawsuits", lawsuits), ("rulings", rulings)):
         row = queryset.aggregate(count=Count("pk"), changed=Max("updated_at"))
         counts[name] = row["count"]
         if row["changed"] is not None:
@@ -229,13 +232,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if as_of is None
         else status.statuses_for(policies, as_of)
     )
-    counts, changed = counts_and_last_changed()
+    counts, changed = counts_and_last_changed(as_of)
+    latest = published_rulings().order_by("-decided_on", "-pk")
+    if as_of is not None:
+        latest = latest.filter(decided_on__lte=as_of)
     context = {
         "as_of_asked": as_of,
         "policies": [(policy, statuses[policy.pk]) for policy in policies],
-        "latest_rulings": ruling_table_rows(
-            ruling_rows(published_rulings().order_by("-decided_on", "-pk"))[:10]
-        ),
+        "latest_rulings": ruling_table_rows(ruling_rows(latest)[:10]),
         "counts": counts,
         "chart": rulings_by_court(published_rulings(), as_of),
         "last_changed": changed,

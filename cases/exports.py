@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime
+import functools
 import io
 import json
 import queue
@@ -38,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.caching import DataVersion
+from cases.status import statuses_for
 from cases.status_today import policy_statuses_today
 
 # Separates the names inside a multi-valued cell on its way out of the database.
@@ -229,8 +232,15 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
 PUBLISHED = "'published'"
 
 
-def _policy_statuses(queryset: QuerySet, version: DataVersion | None) -> Callable[[object], dict]:
-    by_slug = policy_statuses_today(version)  # every published policy: few, and cached
+def _policy_statuses(
+    queryset: QuerySet, version: DataVersion | None, as_of: datetime.date | None = None
+) -> Callable[[object], dict]:
+    if as_of is None:
+        by_slug = policy_statuses_today(version)  # every published policy: few, and cached
+    else:
+        policies = list(queryset.order_by())
+        statuses = statuses_for(policies, as_of)
+        by_slug = {policy.slug: statuses[policy.pk] for policy in policies}
 
     def lookup(slug: object) -> dict:
         status = by_slug[slug]
@@ -936,14 +946,18 @@ def export_response(
     *,
     site_root: str,
     version: DataVersion | None = None,
+    as_of: datetime.date | None = None,
 ) -> StreamingHttpResponse:
     """Stream the whole queryset as `fmt` (csv or json) with a dated filename.
 
     `site_root` is the absolute URL of the site's root without a trailing slash
     (e.g. "https://tracker.example"), used for each row's permanent link; `version` is the
-    request's data version (for the cached statuses a derived column reads).
+    request's data version (for the cached statuses a derived column reads); `as_of` the day
+    derived statuses are for (None: today).
     """
     base_url = site_root + reverse(spec.list_url_name)
+    if as_of is not None and spec.derive is not None:
+        spec = dataclasses.replace(spec, derive=functools.partial(spec.derive, as_of=as_of))
     if fmt == "csv":
         stream = copy_csv_stream if copy_supported(spec) else csv_stream
     else:

@@ -37,7 +37,7 @@ from cases.models import (
     RulingScope,
 )
 from cases.rendering import FilterFormRenderer
-from cases.status import StatusCode
+from cases.status import StatusCode, statuses_for
 from cases.status_today import statuses_today
 
 DATE_HELP = "YYYY-MM-DD"
@@ -525,7 +525,12 @@ class PolicyFilter(TrackerFilterSet):
         widget=forms.CheckboxSelectMultiple,
         choices=StatusCode.choices,
         method="filter_status",
-        label="Status today",
+        label="Status",
+    )
+    as_of = StrictDateFilter(
+        method="keep_as_of",
+        label="Status as of",
+        help_text="The day the statuses are for, YYYY-MM-DD; empty for today",
     )
     kind = django_filters.MultipleChoiceFilter(
         distinct=False,
@@ -550,10 +555,23 @@ class PolicyFilter(TrackerFilterSet):
         model = Policy
         fields: list[str] = []
 
+    @property
+    def as_of_date(self):
+        """The day the list's statuses are for (None: today), once the form is valid."""
+        return self.form.cleaned_data.get("as_of") if self.is_valid() else None
+
+    def keep_as_of(self, queryset, name, value):
+        return queryset  # chooses the day of the statuses, not the policies
+
     def filter_status(self, queryset, name, value: list[str]):
         # Statuses are derived from the rulings, not stored: compute them for the (few)
         # policies, in a fixed number of queries, and keep those with a chosen status.
-        statuses = statuses_today(queryset.order_by(), self.data_version)
+        policies = queryset.order_by()
+        as_of = self.as_of_date
+        if as_of is None:
+            statuses = statuses_today(policies, self.data_version)
+        else:
+            statuses = statuses_for(list(policies), as_of)
         return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
 
     def filter_related(self, queryset, name, value):

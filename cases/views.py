@@ -279,7 +279,12 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
             )
         site_root = request.build_absolute_uri("/").rstrip("/")
         return exports.export_response(
-            page.export, filterset.qs, fmt, site_root=site_root, version=request_version(request)
+            page.export,
+            filterset.qs,
+            fmt,
+            site_root=site_root,
+            version=request_version(request),
+            as_of=getattr(filterset, "as_of_date", None),
         )
 
     context: dict[str, Any] = {
@@ -311,7 +316,11 @@ def _list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
 
 
 def _attach_statuses(policies: list[Policy], request: HttpRequest) -> list[Policy]:
-    statuses = statuses_today(policies, request_version(request))
+    as_of = _as_of(request)  # already checked by the list's filter form
+    if as_of is None:
+        statuses = statuses_today(policies, request_version(request))
+    else:
+        statuses = status.statuses_for(policies, as_of)
     for policy in policies:
         policy.status = statuses[policy.pk]
     return policies

@@ -3,7 +3,10 @@ with the rulings that control it."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -173,3 +176,69 @@ def _rulings(citation_or_day: str) -> set[int]:
     else:
         found = Ruling.objects.filter(citation=citation_or_day)
     return set(found.values_list("pk", flat=True))
+
+
+def test_the_policy_page_shows_parts_protections_and_circuits_on_the_day_asked(seeded, client):
+    page = client.get(f"/policies/{JAG}/?as_of=2020-03-01")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "circuits split" in text
+    assert "Who is protected, and by which order" in text
+    assert "Binding holdings by circuit" in text
+    assert "Each part of the policy" in text
+
+
+def test_the_policies_list_and_its_downloads_follow_as_of(seeded, client):
+    page = client.get("/policies/?as_of=2020-03-01")
+    assert page.status_code == 200
+    assert "Status on 1 Mar 2020" in page.content.decode()
+    by_slug = {policy.slug: policy.status for policy in page.context["rows"]}
+    assert by_slug[JAG].code == StatusCode.BLOCKED_PARTLY
+    assert by_slug[EO].code == StatusCode.BLOCKED_PARTLY
+
+    response = client.get("/policies/?as_of=2020-03-01&format=csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    jag = next(row for row in rows if row["slug"] == JAG)
+    assert jag["status_as_of"] == "2020-03-01"
+    assert jag["status"] == "blocked_partly"
+    assert "circuits split" in jag["status_detail"]
+    assert "blocked nationwide" not in jag["status_detail"].lower()
+
+    response = client.get("/policies/?as_of=2018-07-01&format=json")
+    records = json.loads(b"".join(response.streaming_content))
+    cops = next(record for record in records if record["slug"] == COPS)
+    assert (cops["status"], cops["status_as_of"]) == ("blocked_nationwide", "2018-07-01")
+
+
+def test_the_status_filter_reads_the_statuses_of_the_day_asked(seeded, client):
+    ended_then = client.get("/policies/?as_of=2020-03-01&status=ended").context["rows"]
+    upheld_then = client.get("/policies/?as_of=2020-03-01&status=upheld").context["rows"]
+
+    assert list(ended_then) == []
+    assert [policy.slug for policy in upheld_then] == [COPS]
+
+
+def test_a_bad_as_of_on_the_policies_list_is_a_400_with_the_form(seeded, client):
+    response = client.get("/policies/?as_of=2020-3-1")
+
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.content.decode()
+    assert client.get("/policies/?as_of=2020-3-1&format=csv").status_code == 400
+
+
+def test_the_dashboard_counts_and_latest_rulings_follow_as_of(seeded, client):
+    then = client.get("/?as_of=2017-11-27").context
+    now = client.get("/").context
+
+    assert then["counts"]["rulings"] < now["counts"]["rulings"]
+    assert then["counts"]["lawsuits"] < now["counts"]["lawsuits"]
+    latest = list(then["latest_rulings"])
+    assert latest and all(_decided(row) <= datetime.date(2017, 11, 27) for row in latest)
+
+
+def _decided(row) -> datetime.date:
+    """The decision date of a dashboard table row, whatever shape the row has."""
+    value = row["decided_on"] if isinstance(row, dict) else row.decided_on
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
