@@ -513,8 +513,9 @@ def undone_rulings(
     memo: dict[int, RulingFacts | None] = {}
     visiting: set[int] = set()  # guards against a review cycle in bad data
 
-    def reversal(ruling_id: int) -> RulingFacts | None:
-        """A good-law reversal of this ruling, directly or through rulings affirming it."""
+    def first_undoing(ruling_id: int, undoing: set[str]) -> RulingFacts | None:
+        """A good-law reviewer of this ruling with an `undoing` disposition, directly or through
+        rulings affirming it (what reverses an affirmance reverses what it affirmed)."""
         if ruling_id in visiting:
             return None
         visiting.add(ruling_id)
@@ -522,32 +523,19 @@ def undone_rulings(
         for z in reviewers[ruling_id]:
             if z.id in visiting:
                 continue
-            if z.disposition == Disposition.REVERSED and undone_by(z.id) is None:
+            if z.disposition in undoing and undone_by(z.id) is None:
                 found = z
             elif z.disposition in AFFIRMING:
-                found = reversal(z.id)
+                found = first_undoing(z.id, {Disposition.REVERSED})
             if found:
                 break
         visiting.discard(ruling_id)
         return found
 
     def undone_by(ruling_id: int) -> RulingFacts | None:
-        if ruling_id in memo:
-            return memo[ruling_id]
-        visiting.add(ruling_id)
-        found = None
-        for z in reviewers[ruling_id]:
-            if z.id in visiting:
-                continue
-            if z.disposition in UNDOING and undone_by(z.id) is None:
-                found = z
-            elif z.disposition in AFFIRMING:
-                found = reversal(z.id)
-            if found:
-                break
-        visiting.discard(ruling_id)
-        memo[ruling_id] = found
-        return found
+        if ruling_id not in memo:
+            memo[ruling_id] = first_undoing(ruling_id, UNDOING)
+        return memo[ruling_id]
 
     return {rid: killer for rid in rulings if (killer := undone_by(rid))}
 
