@@ -634,10 +634,6 @@ class Policy(EditableRecord, PublishableModel):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
-    @property
-    def is_action(self) -> bool:
-        return self.kind in ACTION_KINDS
-
 
 class PolicyPartManager(models.Manager):
     def get_by_natural_key(self, policy_slug, slug):
@@ -1016,10 +1012,6 @@ class RulingEffect(EditableRecord, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return self.ruling.get_absolute_url()
-
-    @property
-    def state_codes(self) -> tuple[str, ...]:
-        return tuple(self.states.split())
 
 
 class RulingExportRow(models.Model):

@@ -472,13 +472,6 @@ def _by_date(ruling: RulingFacts) -> tuple[datetime.date, int]:
     return (ruling.decided_on, ruling.id)
 
 
-def _circuit_name(circuit: str, rulings: Iterable[RulingFacts]) -> str:
-    for ruling in rulings:
-        if ruling.court.id == circuit:
-            return ruling.court.citation
-    return CIRCUIT_NAMES.get(circuit, circuit)
-
-
 CIRCUIT_NAMES = {
     "ca1": "1st Cir.", "ca2": "2d Cir.", "ca3": "3d Cir.", "ca4": "4th Cir.", "ca5": "5th Cir.",
     "ca6": "6th Cir.", "ca7": "7th Cir.", "ca8": "8th Cir.", "ca9": "9th Cir.",
