@@ -334,14 +334,6 @@ class Block:
     def rulings(self) -> tuple[RulingFacts, ...]:
         return tuple(ruling for _, ruling in self.steps)
 
-    @property
-    def nationwide(self) -> bool:
-        return not self.suspended and self.reach.nationwide
-
-    @property
-    def protected(self) -> tuple[JurisdictionFacts, ...]:
-        return _sorted(self.reach.jurisdictions) if not self.suspended else ()
-
 
 @dataclass(frozen=True)
 class Protection:
@@ -390,6 +382,11 @@ class PartStatus:
     holdings: tuple[tuple[str, str, RulingFacts], ...] = ()  # (circuit, holding, ruling)
     appeal: Appeal | None = None
 
+    @property
+    def split(self) -> bool:
+        """Whether the circuits' binding holdings on this part disagree."""
+        return len({holding for _, holding, _ in self.holdings}) > 1
+
 
 @dataclass(frozen=True)
 class Change:
@@ -419,10 +416,6 @@ class PolicyStatus:
     split: bool = False
     history: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()  # oddities in the records, for editors
-
-    @property
-    def is_blocked(self) -> bool:
-        return self.code in {StatusCode.BLOCKED_NATIONWIDE, StatusCode.BLOCKED_PARTLY}
 
     @property
     def has_holdings(self) -> bool:
@@ -801,7 +794,7 @@ def _part_status(
         note = max(position.notes, key=lambda n: n[0])[1] if position.notes else None
         text = "in force" + (f"; {note}" if note else "; no court has blocked it")
         controlling = ()
-    if holdings_text and code != StatusCode.UPHELD or split:
+    if (holdings_text and code != StatusCode.UPHELD) or split:
         text += ("; circuits split: " if split else "; ") + holdings_text
     # An appeal is worth a clause when one order controls; with several, the page lists them.
     single = len({b.source for b in live}) <= 1
@@ -889,7 +882,7 @@ def _summarise(policy: PolicyFacts, parts: Sequence[PartStatus]) -> tuple[Status
                 subject = _join(names)
             clauses.append(f"{subject[:1].upper()}{subject[1:]}: {text}")
         headline = _sentence("; ".join(clauses))
-    if any(len({h for _, h, _ in p.holdings}) > 1 for p in parts) and "circuits split" not in label:
+    if any(part.split for part in parts):
         label += "; circuits split"
     return code, label, headline
 
@@ -933,7 +926,7 @@ def _status(
     controlling = tuple(sorted({r for p in parts for r in p.controlling}, key=_by_date))
     protections = _protections(parts) if code != StatusCode.ENDED else ()
     protected = _sorted({j for b in live for j in b.reach.jurisdictions})
-    circuits, split = _circuits(parts)
+    circuits = _circuits(parts)
     appeal = next((p.appeal for p in parts if p.appeal), None)
     return PolicyStatus(
         policy_id=policy.id,
@@ -948,7 +941,7 @@ def _status(
         parts=tuple(parts) if policy.parts else (),
         protections=protections,
         circuits=circuits,
-        split=split,
+        split=any(part.split for part in parts),
     )
 
 
@@ -973,13 +966,11 @@ def _protections(parts: Sequence[PartStatus]) -> tuple[Protection, ...]:
     )
 
 
-def _circuits(parts: Sequence[PartStatus]) -> tuple[tuple[CircuitHolding, ...], bool]:
+def _circuits(parts: Sequence[PartStatus]) -> tuple[CircuitHolding, ...]:
     """The binding holding in each of the 13 circuits (a Supreme Court holding binds all)."""
     by_circuit: dict[str, tuple[str, RulingFacts, list[str]]] = {}
-    split = False
     for part in parts:
         held = {circuit: (holding, ruling) for circuit, holding, ruling in part.holdings}
-        split = split or len({h for h, _ in held.values()}) > 1
         for circuit in CIRCUITS:
             found = held.get("scotus") or held.get(circuit)
             if found is None:
@@ -997,7 +988,7 @@ def _circuits(parts: Sequence[PartStatus]) -> tuple[tuple[CircuitHolding, ...], 
             )
         else:
             rows.append(CircuitHolding(circuit, CIRCUIT_NAMES[circuit], Holding.NONE))
-    return tuple(rows), split
+    return tuple(rows)
 
 
 def change_days(
