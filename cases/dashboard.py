@@ -230,7 +230,7 @@ def home(request: HttpRequest) -> HttpResponse:
     statuses = (
         statuses_today(policies, request_version(request))
         if as_of is None
-        else status.statuses_for(policies, as_of)
+        else status.summaries_for(policies, as_of)
     )
     counts, changed = counts_and_last_changed(as_of)
     latest = published_rulings().order_by("-decided_on", "-pk")
