@@ -1069,6 +1069,9 @@ class StatusInterval(models.Model):
     reach = models.TextField(blank=True, help_text="Who is protected, in words.")
     controlling = models.JSONField(default=list, help_text="Ids of the controlling rulings.")
     detail = models.JSONField(default=dict, help_text="Holdings, appeal, the day's rulings.")
+    # For the policy as a whole: whether the status reads differently from the day before (a
+    # change in its history), not only in the rulings behind it.
+    is_change = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -551,6 +551,7 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         published_rulings().filter(effects__policy=policy).order_by("-decided_on", "-pk")
     )
     lawsuits = lawsuit_rows(policy.lawsuits.published().order_by("filed_on", "slug"))
+    shown = list(lawsuits[:DETAIL_LIMIT])
     context = {
         "policy": policy,
         "status": status.policy_status(policy, as_of),
@@ -559,8 +560,9 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "children": policy.children.published().order_by("issued_on", "slug"),
         "programs": policy.programs.all(),
         "targets": policy.targets.all(),
-        "lawsuits": lawsuits,
-        "lawsuit_stages": lawsuit_stages(list(lawsuits), as_of) if as_of else None,
+        "lawsuits": shown,
+        "lawsuit_count": len(shown) if len(shown) < DETAIL_LIMIT else lawsuits.count(),
+        "lawsuit_stages": lawsuit_stages(shown, as_of) if as_of else None,
         "rulings": ruling_table_rows(rulings[:DETAIL_LIMIT]),
         "ruling_count": rulings.count(),
         "sources": policy.sources.all(),

@@ -262,3 +262,17 @@ def _decided(row) -> datetime.date:
     """The decision date of a dashboard table row, whatever shape the row has."""
     value = row["decided_on"] if isinstance(row, dict) else row.decided_on
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def test_a_policy_page_lists_the_first_lawsuits_and_links_to_them_all(seeded, client, monkeypatch):
+    from cases import views
+
+    monkeypatch.setattr(views, "DETAIL_LIMIT", 3)
+    total = Policy.objects.get(slug=JAG).lawsuits.published().count()
+    page = client.get(f"/policies/{JAG}/?as_of=2017-11-27")
+    text = page.content.decode()
+
+    assert len(page.context["lawsuits"]) == 3 < total
+    assert f"{total} lawsuits; the first 3 by filing date below." in text
+    assert f'href="/lawsuits/?policy={JAG}"' in text
+    assert len(page.context["lawsuit_stages"]) == 3

@@ -508,3 +508,22 @@ def test_publishing_a_ruling_in_the_admin_moves_the_status_in_the_same_request(
     assert policy_status(policy, D("2018-06-01")).code == "blocked_nationwide"
     page = Client().get(f"/policies/{policy.slug}/?as_of=2018-06-01")
     assert "Blocked nationwide" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_long_history_lists_the_latest_changes_and_counts_the_rest(client, monkeypatch):
+    monkeypatch.setattr(store, "HISTORY_LIMIT", 3)
+    policy = PolicyFactory(issued_on=START)
+    court = CourtFactory(level=CourtLevel.DISTRICT)
+    for month in range(1, 7):  # each ruling a new nationwide block: the headline moves
+        RulingEffectFactory(
+            ruling=RulingFactory(court=court, decided_on=datetime.date(2018, month, 1)),
+            policy=policy,
+        )
+    everything = computed_statuses([policy], D("2019-01-01"), with_history=True)[policy.pk]
+    shown = policy_status(policy, D("2019-01-01"))
+
+    assert shown.history == everything.history[-3:]
+    assert shown.earlier_changes == len(everything.history) - 3 > 0
+    page = client.get(f"/policies/{policy.slug}/?as_of=2019-01-01").content.decode()
+    assert f"The latest 3 changes; {shown.earlier_changes} earlier ones are not listed" in page

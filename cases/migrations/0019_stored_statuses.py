@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                 ('reach', models.TextField(blank=True, help_text='Who is protected, in words.')),
                 ('controlling', models.JSONField(default=list, help_text='Ids of the controlling rulings.')),
                 ('detail', models.JSONField(default=dict, help_text="Holdings, appeal, the day's rulings.")),
+                ('is_change', models.BooleanField(default=False)),
                 ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.policy')),
             ],
             options={

@@ -416,6 +416,8 @@ class PolicyStatus:
     split: bool = False
     history: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()  # oddities in the records, for editors
+    # Changes before the first one in `history`, where a reader keeps only the latest.
+    earlier_changes: int = 0
     # Every part as the rules worked it out; a policy without parts is its one part (`WHOLE`).
     every_part: tuple[PartStatus, ...] = ()
 

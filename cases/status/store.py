@@ -55,6 +55,7 @@ from cases.status.loader import (
 )
 
 BATCH = 20  # policies rebuilt together: bounds the memory a rebuild of every policy takes
+HISTORY_LIMIT = 100  # changes listed on a policy's page, the latest first kept
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ def _rows(
     intervals: list[StatusInterval] = []
     blocks: list[StatusBlock] = []
     problems: dict[str, datetime.date] = {}
+    last_read: list[tuple | None] = [None]  # the policy's last (code, headline) closed
 
     def close(key: tuple, until: datetime.date) -> None:
         since, row = opened.pop(key)
@@ -152,8 +154,12 @@ def _rows(
             )
         else:
             detail = dict(row.get("detail", {}))
+            is_change = False
             if key[0] == "policy":
                 detail["decided"] = sorted(decided.get(since, ()))
+                reads = (row["code"], row["text"])
+                is_change = since > datetime.date.min and reads != last_read[0]
+                last_read[0] = reads
             intervals.append(
                 StatusInterval(
                     policy_id=facts.id,
@@ -166,6 +172,7 @@ def _rows(
                     reach=row["reach"],
                     controlling=row["controlling"],
                     detail=detail,
+                    is_change=is_change,
                 )
             )
 
@@ -190,7 +197,7 @@ def _rows(
 FIELDS = {
     StatusInterval: (
         "part_slug", "valid_from", "valid_to", "code", "label", "text", "reach", "controlling",
-        "detail",
+        "detail", "is_change",
     ),
     StatusBlock: ("part_slug", "source", "valid_from", "valid_to", "detail"),
     StatusProblem: ("since", "message"),
@@ -334,12 +341,21 @@ def statuses_for(
     rows = list(StatusInterval.objects.filter(**at))
     block_rows = list(StatusBlock.objects.filter(**at).order_by("valid_from", "source"))
     history_rows: list[StatusInterval] = []
+    earlier: dict[int, int] = defaultdict(int)
     if with_history:
-        history_rows = list(
-            StatusInterval.objects.filter(
-                policy__in=ids, part_slug__isnull=True, valid_from__lte=as_of
-            ).order_by("policy", "valid_from")
-        )
+        # The changes in reading only (rows where the policy's status reads as before, the
+        # rulings behind it aside, are no change), the latest HISTORY_LIMIT of each policy.
+        changes = StatusInterval.objects.filter(
+            policy__in=ids, part_slug__isnull=True, valid_from__lte=as_of, is_change=True
+        ).order_by("policy", "-valid_from")
+        kept: dict[int, int] = defaultdict(int)
+        for row in changes.defer("controlling", "reach"):
+            if kept[row.policy_id] < HISTORY_LIMIT:
+                kept[row.policy_id] += 1
+                history_rows.append(row)
+            else:
+                earlier[row.policy_id] += 1
+        history_rows.reverse()
     problems: dict[int, list[str]] = defaultdict(list)
     for policy_id, message in StatusProblem.objects.filter(
         policy__in=ids, since__lte=as_of
@@ -352,12 +368,13 @@ def statuses_for(
     # Every ruling and jurisdiction the rows name, in one query each.
     wanted: set[int] = set()
     places: set[int] = set()
-    for row in rows + history_rows:
+    for row in rows:
         wanted.update(row.controlling)
         wanted.update(pk for _, _, pk in row.detail.get("holdings", ()))
-        wanted.update(row.detail.get("decided", ()))
         if row.detail.get("appeal"):
             wanted.add(row.detail["appeal"]["from"])
+    for row in history_rows:
+        wanted.update(row.detail.get("decided", ()))
     for row in block_rows:
         wanted.add(row.source)
         wanted.update(pk for _, pk in row.detail["steps"])
@@ -411,6 +428,7 @@ def statuses_for(
             **{
                 **status.__dict__,
                 "history": _history(histories[policy.pk], rulings) if with_history else (),
+                "earlier_changes": earlier[policy.pk],
                 "warnings": tuple(problems[policy.pk]),
             }
         )
