@@ -18,17 +18,11 @@ from django.views.decorators.http import require_safe
 
 from cases import status
 from cases.caching import request_version
+from cases.listing import as_of_param, bad_as_of
 from cases.models import CourtLevel, RulingOutcome
+from cases.selectors import published_lawsuits, published_policies, published_rulings
 from cases.status_today import statuses_today
-from cases.views import (
-    _as_of,
-    _bad_as_of,
-    published_lawsuits,
-    published_policies,
-    published_rulings,
-    ruling_rows,
-    ruling_table_rows,
-)
+from cases.tables import ruling_table_rows, rulings_for_table
 
 # Outcomes in the order the bars stack them: the two sides at the ends, the rest between.
 OUTCOMES = (
@@ -223,9 +217,9 @@ def counts_and_last_changed(
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     try:
-        as_of = _as_of(request)
+        as_of = as_of_param(request)
     except ValueError:
-        return _bad_as_of(request)
+        return bad_as_of(request)
     policies = list(published_policies().order_by("issued_on", "slug"))
     statuses = (
         statuses_today(policies, request_version(request))
@@ -239,7 +233,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "as_of_asked": as_of,
         "policies": [(policy, statuses[policy.pk]) for policy in policies],
-        "latest_rulings": ruling_table_rows(ruling_rows(latest)[:10]),
+        "latest_rulings": ruling_table_rows(rulings_for_table(latest)[:10]),
         "counts": counts,
         "chart": rulings_by_court(published_rulings(), as_of),
         "last_changed": changed,

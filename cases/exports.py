@@ -947,8 +947,10 @@ def export_response(
     site_root: str,
     version: DataVersion | None = None,
     as_of: datetime.date | None = None,
+    stem: str = "",
 ) -> StreamingHttpResponse:
-    """Stream the whole queryset as `fmt` (csv or json) with a dated filename.
+    """Stream the whole queryset as `fmt` (csv or json), named `<stem>-<today>.<fmt>` (the
+    stem says what the file holds; the list's name when not given).
 
     `site_root` is the absolute URL of the site's root without a trailing slash
     (e.g. "https://tracker.example"), used for each row's permanent link; `version` is the
@@ -964,6 +966,6 @@ def export_response(
         stream = copy_json_stream if copy_supported(spec) else json_stream
     rows = stream(spec, queryset, base_url, version)
     response = StreamingHttpResponse(rows, content_type=FORMATS[fmt])
-    filename = f"{spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    filename = f"{stem or spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -37,6 +37,7 @@ from cases.models import (
     RulingScope,
 )
 from cases.rendering import FilterFormRenderer
+from cases.selectors import circuit_courts_now
 from cases.status import StatusCode, statuses_for
 from cases.status_today import statuses_today
 
@@ -316,22 +317,6 @@ def _circuits_now(version: DataVersion | None) -> list:
     return until_next_change(version, "circuits", circuit_choices)
 
 
-def circuit_courts() -> dict[str, list[str]]:
-    """Each court of appeals' id, with its own id and those of the courts whose appeals go to it."""
-    courts: dict[str, list[str]] = {}
-    rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
-    for pk, level, appeals_to in rows:
-        if level == CourtLevel.APPELLATE:
-            courts.setdefault(pk, []).append(pk)
-        if appeals_to:
-            courts.setdefault(appeals_to, []).append(pk)
-    return courts
-
-
-def _circuit_courts_now(version: DataVersion | None) -> dict[str, list[str]]:
-    return until_next_change(version, "circuit-courts", circuit_courts)
-
-
 class CourtField(forms.MultipleChoiceField):
     """Court ids, validated against the courts table. The courts are read (or taken from the
     cache) only when the form is shown or a court is given."""
@@ -356,22 +341,33 @@ class CourtFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, choices=[], **kwargs)
 
 
+class CircuitField(django_filters.fields.ChoiceField):
+    """A court of appeals' id (`ca7`), from the circuits kept until the data next changes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = CachedChoices(_circuits_now)
+        kwargs.setdefault("label", "Circuit")
+        super().__init__(*args, **kwargs)
+
+
 class CircuitFilter(django_filters.ChoiceFilter):
     """`circuit=ca7`: the court of appeals and every court whose appeals go to it."""
 
     def __init__(self, *args, court_field: str = "court", **kwargs):
         self.court_field = court_field
         kwargs.setdefault("help_text", "A court of appeals and the courts under it")
-        super().__init__(*args, choices=CachedChoices(_circuits_now), label="Circuit", **kwargs)
+        super().__init__(*args, label="Circuit", **kwargs)
+
+    field_class = CircuitField
 
     def filter(self, queryset, value: str | None):
         if not value:
             return queryset
-        if self.court_field == "pk":
-            return queryset.filter(Q(pk=value) | Q(appeals_to_id=value))
         # The circuit's courts by id, from a list kept until the data next changes: the
         # rulings' (or lawsuits') court index then serves the filter and its count, no join.
-        courts = _circuit_courts_now(self.parent.data_version).get(value, [value])
+        courts = circuit_courts_now(self.parent.data_version).get(value, [value])
+        if self.court_field == "pk":
+            return queryset.filter(pk__in=courts)
         return queryset.filter(**{f"{self.court_field}_id__in": courts})
 
 

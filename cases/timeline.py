@@ -43,10 +43,11 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cases.filters import PUBLIC_POLICY, CourtField, StrictDateField
+from cases.caching import DataVersion, request_version
+from cases.filters import PUBLIC_POLICY, CircuitField, CourtField, StrictDateField
+from cases.listing import unusable_parameter
 from cases.models import (
     Court,
-    CourtLevel,
     DatePrecision,
     FundingProgram,
     Lawsuit,
@@ -55,8 +56,8 @@ from cases.models import (
     Ruling,
     RulingEffect,
 )
-from cases.views import (
-    _unusable_parameter,
+from cases.selectors import (
+    circuit_courts_now,
     published_lawsuits,
     published_policies,
     published_rulings,
@@ -123,11 +124,8 @@ class TimelineForm(forms.Form):
         help_text="One or more programs",
     )
     court = CourtField(required=False, label="Court", help_text="One or more courts")
-    circuit = forms.ModelChoiceField(
-        Court.objects.filter(level=CourtLevel.APPELLATE).order_by("name"),
+    circuit = CircuitField(
         required=False,
-        to_field_name="id",
-        label="Circuit",
         empty_label="Any circuit",
         help_text="A court of appeals and the courts under it",
     )
@@ -225,12 +223,13 @@ class Year:
         return sum(len(m.events) for m in self.months)
 
 
-def _in_courts(courts: list[str], circuit: Court | None, field: str) -> Q:
+def _in_courts(courts: list[str], circuit: list[str] | None, field: str) -> Q:
+    """In one of `courts` (if any given) and one of the circuit's courts (if one is chosen)."""
     condition = Q()
     if courts:
         condition &= Q(**{f"{field}__in": courts})
     if circuit is not None:
-        condition &= Q(**{field: circuit}) | Q(**{f"{field}__appeals_to": circuit})
+        condition &= Q(**{f"{field}__in": circuit})
     return condition
 
 
@@ -256,10 +255,10 @@ def _policies(data: dict) -> QuerySet[Policy]:
         )
     if data["court"] or data["circuit"]:
         suits = published_lawsuits().filter(
-            _in_courts(data["court"], data["circuit"], "court"), policies=OuterRef("pk")
+            _in_courts(data["court"], data["circuit_courts"], "court"), policies=OuterRef("pk")
         )
         ruled_on = RulingEffect.objects.filter(
-            _in_courts(data["court"], data["circuit"], "ruling__court"),
+            _in_courts(data["court"], data["circuit_courts"], "ruling__court"),
             policy=OuterRef("pk"),
             ruling__in=published_rulings(),
         )
@@ -268,7 +267,9 @@ def _policies(data: dict) -> QuerySet[Policy]:
 
 
 def _lawsuits(data: dict) -> QuerySet[Lawsuit]:
-    queryset = published_lawsuits().filter(_in_courts(data["court"], data["circuit"], "court"))
+    queryset = published_lawsuits().filter(
+        _in_courts(data["court"], data["circuit_courts"], "court")
+    )
     if data["lawsuit"]:
         queryset = queryset.filter(pk__in=[s.pk for s in data["lawsuit"]])
     # Links through draft policies do not count: a draft policy is no public link.
@@ -281,7 +282,9 @@ def _lawsuits(data: dict) -> QuerySet[Lawsuit]:
 
 
 def _rulings(data: dict) -> QuerySet[Ruling]:
-    queryset = published_rulings().filter(_in_courts(data["court"], data["circuit"], "court"))
+    queryset = published_rulings().filter(
+        _in_courts(data["court"], data["circuit_courts"], "court")
+    )
     if data["lawsuit"]:
         queryset = queryset.filter(
             Exists(
@@ -308,12 +311,16 @@ def _dated(queryset: QuerySet, field: str, data: dict) -> QuerySet:
     return queryset
 
 
-def events_for(data: dict, limit: int | None = None) -> list[Event]:
+def events_for(
+    data: dict, limit: int | None = None, version: DataVersion | None = None
+) -> list[Event]:
     """The published events the cleaned filters ask for, in date order. Four queries at most:
     policies, their ends, lawsuits, rulings (with their lawsuits prefetched) -- whatever the
     number of events. With `limit`, the first `limit` + 1 events at most (each query reads no
     more than that many rows), so the caller can tell that there are more."""
     kinds = set(data["kind"]) or {POLICY, END, FILING, RULING}
+    circuit = data["circuit"]
+    data = {**data, "circuit_courts": circuit_courts_now(version).get(circuit) if circuit else None}
 
     def first(queryset: QuerySet, field: str) -> QuerySet:
         queryset = _dated(queryset, field, data).order_by(field, "pk")
@@ -395,12 +402,13 @@ def _chosen(form: TimelineForm) -> list[dict]:
         )
     if data["circuit"]:
         circuit = data["circuit"]
+        circuits = {pk: name for pk, name in form.fields["circuit"].choices if pk}
         chosen.append(
             {
                 "name": "Circuit",
-                "value": circuit.name,
-                "url": circuit.get_absolute_url(),
-                "remove": remove("circuit", circuit.pk),
+                "value": circuits.get(circuit, circuit),
+                "url": Court(pk=circuit).get_absolute_url(),
+                "remove": remove("circuit", circuit),
             }
         )
     for name, label in (("after", "On or after"), ("before", "On or before")):
@@ -424,13 +432,13 @@ def _chosen(form: TimelineForm) -> list[dict]:
 
 @require_safe
 def timeline(request: HttpRequest) -> HttpResponse:
-    unusable = _unusable_parameter(request)
+    unusable = unusable_parameter(request)
     form = TimelineForm(QueryDict() if unusable else _form_data(request))
     context: dict[str, Any] = {"filter": {"form": form}, "title": "Timeline"}
     if unusable or not form.is_valid():
         context.update(invalid=True, page_error=unusable)
         return render(request, "cases/timeline.html", context, status=400)
-    events = events_for(form.cleaned_data, limit=PAGE_EVENTS)
+    events = events_for(form.cleaned_data, limit=PAGE_EVENTS, version=request_version(request))
     more = len(events) > PAGE_EVENTS
     events = events[:PAGE_EVENTS]
     later_url = None

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import exports
 from cases.models import Court, Effect, Ruling
-from cases.views import published_rulings
+from cases.selectors import published_rulings
 from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,

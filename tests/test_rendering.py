@@ -20,7 +20,7 @@ from cases.models import (
     RulingKind,
 )
 from cases.rendering import FilterFormRenderer
-from cases.views import RULING_ROW_VALUES, RulingRow, ruling_table_rows
+from cases.tables import RULING_ROW_VALUES, RulingRow, ruling_table_rows
 from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,92 @@
+"""The public reads every page, export and feed starts from: the published records, and which
+courts make up each circuit. Pages import these rather than each other's private helpers, so a
+rule about what the public may see is written once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from cases.caching import DataVersion, until_next_change
+from cases.models import Court, CourtLevel, Lawsuit, Policy, Ruling
+
+
+def published_rulings() -> QuerySet[Ruling]:
+    return Ruling.objects.published()
+
+
+def published_lawsuits() -> QuerySet[Lawsuit]:
+    return Lawsuit.objects.published()
+
+
+def published_policies() -> QuerySet[Policy]:
+    return Policy.objects.published()
+
+
+# --- Circuits -----------------------------------------------------------------------------------
+
+
+def circuit_courts() -> dict[str, list[str]]:
+    """Each court of appeals' id, with its own id and those of the courts whose appeals go to it.
+
+    The one definition of circuit membership: the `circuit` filters of the lists, the timeline
+    and the facets' grouping all read it."""
+    courts: dict[str, list[str]] = {}
+    rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
+    for pk, level, appeals_to in rows:
+        if level == CourtLevel.APPELLATE:
+            courts.setdefault(pk, []).append(pk)
+        if appeals_to:
+            courts.setdefault(appeals_to, []).append(pk)
+    return courts
+
+
+def circuit_courts_now(version: DataVersion | None) -> dict[str, list[str]]:
+    """`circuit_courts()`, kept until the data next changes."""
+    return until_next_change(version, "circuit-courts", circuit_courts)
+
+
+def circuit_order(court_id: str, name: str = "") -> tuple[int, str]:
+    """The circuits in number order (1st ... 11th), then D.C. and the Federal Circuit."""
+    number = re.search(r"\d+", court_id)
+    return (int(number.group()) if number else 99, name or court_id)
+
+
+def court_directory() -> list[dict]:
+    """Every court with its circuit (the court of appeals it belongs to; None for the Supreme
+    Court and courts outside the circuits), in the order the court choices list them: the
+    Supreme Court, each circuit (its court of appeals, then its other courts by name), then the
+    rest by name."""
+    circuit_of: dict[str, str] = {}
+    for circuit, members in circuit_courts().items():
+        for member in members:
+            circuit_of.setdefault(member, circuit)
+    rows = Court.objects.order_by("name").values_list("id", "name", "citation_string", "level")
+    courts = [
+        {
+            "id": pk,
+            "name": name,
+            "citation": citation,
+            "level": level,
+            "circuit": circuit_of.get(pk),
+        }
+        for pk, name, citation, level in rows
+    ]
+    names = {c["id"]: c["name"] for c in courts}
+
+    def order(court: dict) -> tuple:
+        if court["level"] == CourtLevel.SUPREME:
+            return (0, (0, ""), 0, court["name"])
+        if court["circuit"]:
+            circuit = court["circuit"]
+            own = 0 if court["id"] == circuit else 1
+            return (1, circuit_order(circuit, names.get(circuit, "")), own, court["name"])
+        return (2, (0, ""), 0, court["name"])
+
+    return sorted(courts, key=order)
+
+
+def court_directory_now(version: DataVersion | None) -> list[dict]:
+    return until_next_change(version, "court-directory", court_directory)
