@@ -280,6 +280,9 @@ class TrackerFilterSet(django_filters.FilterSet):
             queryset = sort.order(queryset, self.form.cleaned_data.get("sort"))
         return queryset
 
+    def keep(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # a choice of how the form is shown, not of the records
+
     def filter_related(self, queryset: QuerySet, name: str, value) -> QuerySet:
         raise NotImplementedError  # each FilterSet that uses SlugChoiceFilter defines its own
 
@@ -371,8 +374,16 @@ class CircuitFilter(django_filters.ChoiceFilter):
         return queryset.filter(**{f"{self.court_field}_id__in": courts})
 
 
+def all_courts_filter() -> StrictBooleanFilter:
+    """`all_courts=true`: the form lists every court, not only those with a match (facets)."""
+    return StrictBooleanFilter(
+        method="keep", label="Show all courts", widget=forms.HiddenInput, required=False
+    )
+
+
 class RulingFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
+    all_courts = all_courts_filter()
     circuit = CircuitFilter(help_text="A court of appeals and the district courts under it")
     kind = django_filters.MultipleChoiceFilter(
         distinct=False,
@@ -462,6 +473,7 @@ class RulingFilter(TrackerFilterSet):
 
 class LawsuitFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
+    all_courts = all_courts_filter()
     circuit = CircuitFilter(help_text="Suits filed in a court of appeals' district courts")
     status = django_filters.MultipleChoiceFilter(
         distinct=False,

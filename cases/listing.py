@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from cases import exports, filters
 from cases.caching import request_version
+from cases.facets import facets_for
 from cases.selectors import court_directory_now
 
 PAGE_SIZE = 50
@@ -38,6 +39,7 @@ class ListPage:
     template: str
     export: exports.ExportSpec
     rows: Any = None  # a callable adding what the page's rows display
+    facets: tuple = ()  # FacetSpecs: the form's choices shown with their counts
     title: str = ""
     decorate: Any = None  # given the page's rows as a list and the request: the rows shown
 
@@ -92,6 +94,8 @@ class FilterValue:
     short: str  # the shortest label that still says it (a court's citation, not its name)
 
 
+# Parameters that choose how a page is shown, not what it holds.
+DISPLAY_ONLY = {"sort", "all_courts"}
 # Filters whose value is free text or a date: a filename names them with the parameter.
 NAMED_VALUES = {"q", "lawsuit", "plaintiff", "state"}
 
@@ -103,7 +107,7 @@ def filter_values(filterset: filters.TrackerFilterSet, params: QueryDict) -> lis
     form = filterset.form
     courts = None
     for name, field in form.fields.items():
-        if name == "sort":
+        if name in DISPLAY_ONLY:
             continue
         for raw in params.getlist(name):
             if raw in ("", None):
@@ -224,6 +228,9 @@ def list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
         page_obj = paginator.page(number)
     except EmptyPage:
         raise Http404("No such page.") from None
+    if page.facets:
+        for name, facet in facets_for(filterset, params, page.facets).items():
+            filterset.form.fields[name].facet = facet  # the form's own copy of the field
     rows = list(page_obj.object_list)
     if page.decorate:
         rows = page.decorate(rows, request)

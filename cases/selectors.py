@@ -33,13 +33,11 @@ def circuit_courts() -> dict[str, list[str]]:
 
     The one definition of circuit membership: the `circuit` filters of the lists, the timeline
     and the facets' grouping all read it."""
-    courts: dict[str, list[str]] = {}
-    rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
-    for pk, level, appeals_to in rows:
-        if level == CourtLevel.APPELLATE:
-            courts.setdefault(pk, []).append(pk)
-        if appeals_to:
-            courts.setdefault(appeals_to, []).append(pk)
+    rows = list(Court.objects.order_by("id").values_list("id", "level", "appeals_to_id"))
+    courts = {pk: [pk] for pk, level, _ in rows if level == CourtLevel.APPELLATE}
+    for pk, _, appeals_to in rows:
+        if appeals_to in courts:
+            courts[appeals_to].append(pk)
     return courts
 
 
@@ -59,10 +57,9 @@ def court_directory() -> list[dict]:
     Court and courts outside the circuits), in the order the court choices list them: the
     Supreme Court, each circuit (its court of appeals, then its other courts by name), then the
     rest by name."""
-    circuit_of: dict[str, str] = {}
-    for circuit, members in circuit_courts().items():
-        for member in members:
-            circuit_of.setdefault(member, circuit)
+    circuit_of = {
+        member: circuit for circuit, members in circuit_courts().items() for member in members
+    }
     rows = Court.objects.order_by("name").values_list("id", "name", "citation_string", "level")
     courts = [
         {

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from cases import exports, filters, status
+from cases import exports, facets, filters, status
 from cases.caching import request_version
 from cases.listing import ListPage, as_of_param, bad_as_of
 from cases.models import (
@@ -57,6 +57,7 @@ RULING_LIST = ListPage(
     export=exports.RULING_EXPORT,
     rows=lambda qs: qs.values_list(*RULING_ROW_VALUES),
     decorate=lambda rows, request: ruling_table_rows(rows),
+    facets=facets.RULING_FACETS,
     title="Rulings",
 )
 LAWSUIT_LIST = ListPage(
@@ -65,6 +66,7 @@ LAWSUIT_LIST = ListPage(
     template="cases/lawsuit_list.html",
     export=exports.LAWSUIT_EXPORT,
     rows=lawsuits_for_table,
+    facets=facets.LAWSUIT_FACETS,
     title="Lawsuits",
 )
 POLICY_LIST = ListPage(
