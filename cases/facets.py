@@ -213,6 +213,7 @@ RULING_FACETS = (
     FacetSpec("court", by_column("court", "court_id"), "matching rulings"),
     FacetSpec("kind", by_column("kind", "kind"), "matching rulings"),
     FacetSpec("outcome", by_column("outcome", "outcome"), "matching rulings"),
+    FacetSpec("scope", by_column("scope", "scope"), "matching rulings"),
     FacetSpec(
         "policy",
         through("policy", RulingEffect, "ruling", "policy_id", **filters.PUBLIC_POLICY),
