@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from cases import status
 from cases.caching import request_version
+from cases.circuits import circuits_for
 from cases.listing import as_of_param, bad_as_of
 from cases.models import CourtLevel, RulingOutcome
 from cases.selectors import published_lawsuits, published_policies, published_rulings
@@ -226,6 +227,10 @@ def home(request: HttpRequest) -> HttpResponse:
         if as_of is None
         else status.statuses_for(policies, as_of)
     )
+    ordered = [statuses[policy.pk] for policy in policies]
+    by_circuit = zip(
+        policies, ordered, circuits_for(ordered, request_version(request)), strict=True
+    )
     counts, changed = counts_and_last_changed(as_of)
     latest = published_rulings().order_by("-decided_on", "-pk")
     if as_of is not None:
@@ -233,6 +238,11 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "as_of_asked": as_of,
         "policies": [(policy, statuses[policy.pk]) for policy in policies],
+        "by_circuit": [
+            (policy, status_, rows)
+            for policy, status_, rows in by_circuit
+            if status_.has_holdings or status_.protections
+        ],
         "latest_rulings": ruling_table_rows(rulings_for_table(latest)[:10]),
         "counts": counts,
         "chart": rulings_by_court(published_rulings(), as_of),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from cases import exports, facets, filters, status
 from cases.caching import request_version
+from cases.circuits import circuits_for
 from cases.listing import ListPage, as_of_param, bad_as_of
 from cases.models import (
     Court,
@@ -218,6 +219,8 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "ruling_count": rulings.count(),
         "sources": policy.sources.all(),
     }
+    # The 13 circuits' holdings and who is protected in each, from the status above.
+    context["circuits"] = circuits_for([context["status"]], request_version(request))[0]
     return render(request, "cases/policy_detail.html", context)
 
 
