@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from cases import filters
 from cases.listing import filter_values, unusable_parameter
 from cases.models import Lawsuit, Policy, Ruling
-from cases.selectors import published_lawsuits, published_rulings
+from cases.selectors import court_directory_now, published_lawsuits, published_rulings
 
 FEED_SIZE = 50
 ALL_RULINGS_TITLE = "Rulings: sanctuary funding litigation tracker"
@@ -53,7 +53,16 @@ class RulingFeed(Feed):
         query = QueryDict(mutable=True)
         for value in values:
             query.appendlist(value.param, value.raw)
-        described = ", ".join(value.short for value in values)
+        citations = {}
+        if any(value.param in ("court", "circuit") for value in values):
+            directory = court_directory_now(filterset.data_version)
+            citations = {court["id"]: court["citation"] for court in directory}
+        described = ", ".join(
+            citations.get(value.raw, value.short)
+            if value.param in ("court", "circuit")
+            else value.short
+            for value in values
+        )
         return FilteredRulings(query.urlencode(), described, filterset.qs)
 
     def title(self, obj: FilteredRulings) -> str:

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_safe
 from cases import exports, filters
 from cases.caching import request_version
 from cases.facets import facets_for
-from cases.selectors import court_directory_now
 
 PAGE_SIZE = 50
 MAX_PARAMETER_LENGTH = 500
@@ -91,7 +90,8 @@ class FilterValue:
     name: str  # the field's label
     raw: str
     label: str
-    short: str  # the shortest label that still says it (a court's citation, not its name)
+    short: str  # a label for a title: dates and words say what they are ('decided on or after
+    # 2018-01-01', '“Chicago”'); courts keep their name (the feed's title cites them)
 
 
 # Parameters that choose how a page is shown, not what it holds.
@@ -105,7 +105,6 @@ def filter_values(filterset: filters.TrackerFilterSet, params: QueryDict) -> lis
     be valid."""
     values = []
     form = filterset.form
-    courts = None
     for name, field in form.fields.items():
         if name in DISPLAY_ONLY:
             continue
@@ -125,12 +124,7 @@ def filter_values(filterset: filters.TrackerFilterSet, params: QueryDict) -> lis
             elif cleaned is not None and not isinstance(cleaned, str | bool):
                 label = str(cleaned)
             short = label
-            if name in ("court", "circuit"):
-                if courts is None:
-                    directory = court_directory_now(filterset.data_version)
-                    courts = {court["id"]: court["citation"] for court in directory}
-                short = courts.get(raw) or label
-            elif isinstance(field, forms.DateField):
+            if isinstance(field, forms.DateField):
                 short = f"{(field.label or name).lower()} {raw}"
             elif name == "q":
                 short = f"“{raw}”"
