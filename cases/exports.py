@@ -336,10 +336,16 @@ def ruling_effects(vendor: str, *, csv: bool = False) -> RawSQL:
         "JOIN cases_jurisdiction j ON j.id = ej.jurisdiction_id WHERE ej.rulingeffect_id = e.id "
         "ORDER BY j.name, j.id))"
     )
-    states = "replace(trim(e.states), ' ', ', ')"
+    # The codes separated by single spaces (SQLite has no regexp_replace): tabs and runs of up
+    # to eight spaces collapsed.
+    codes = (
+        "replace(replace(replace(trim(replace(e.states, char(9), ' ')), '   ', ' '), '  ', ' '), "
+        "'  ', ' ')"
+    )
+    states = f"replace({codes}, ' ', ', ')"
     states_json = (
-        "CASE WHEN trim(e.states) = '' THEN json_array() "
-        """ELSE '["' || replace(trim(e.states), ' ', '","') || '"]' END"""
+        f"CASE WHEN {codes} = '' THEN json_array() "
+        f"""ELSE '["' || replace({codes}, ' ', '","') || '"]' END"""
     )
     protects = _protects_sql(states, names.format(agg="group_concat(n, ', ')"))
     item = (

@@ -205,7 +205,7 @@ def effects(courts):
         [JurisdictionFactory(name="City of Evanston"), JurisdictionFactory(name="City of Chicago")]
     )
     RulingEffectFactory(
-        ruling=ruling, policy=order, effect=Effect.BLOCKS, reach=Reach.STATES, states="CA IL"
+        ruling=ruling, policy=order, effect=Effect.BLOCKS, reach=Reach.STATES, states=" CA   IL "
     )
     RulingEffectFactory(ruling=ruling, policy=preference, effect=Effect.UPHOLDS)
     return ruling
