@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.db.models import CharField, Count, Model, QuerySet, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
 
 from cases import filters
+from cases.caching import DataVersion
 from cases.models import Lawsuit, RulingEffect
 from cases.selectors import court_directory_now
 
@@ -128,12 +130,18 @@ def _link(params: QueryDict, **changes: str | None) -> str:
     return "?" + query.urlencode()
 
 
-def _court_facet(
-    filterset: filters.TrackerFilterSet, params: QueryDict, found: dict[str, int], noun: str
+def court_facet(
+    form: forms.Form,
+    params: QueryDict,
+    found: dict[str, int],
+    noun: str,
+    version: DataVersion | None,
 ) -> Facet:
-    chosen = set(filterset.form.cleaned_data.get("court") or [])
-    show_all = bool(filterset.form.cleaned_data.get("all_courts"))
-    directory = court_directory_now(filterset.data_version)
+    """The court choices of a valid `form` (fields `court` and `all_courts`), grouped by
+    circuit, each with its count in `found`."""
+    chosen = set(form.cleaned_data.get("court") or [])
+    show_all = bool(form.cleaned_data.get("all_courts"))
+    directory = court_directory_now(version)
     names = {court["id"]: court["name"] for court in directory}
     groups: dict[str, FacetGroup] = {}
     hidden = 0
@@ -153,7 +161,7 @@ def _court_facet(
             court["id"], court["name"], count, court["id"] in chosen, f"id_court_{court['id']}"
         )
         groups.setdefault(legend, FacetGroup(legend, [])).options.append(option)
-    field_ = filterset.form.fields["court"]
+    field_ = form.fields["court"]
     return Facet(
         name="court",
         label=str(field_.label or "Court"),
@@ -203,7 +211,9 @@ def facets_for(
     facets = {}
     for spec in specs:
         if spec.name == "court":
-            facets["court"] = _court_facet(filterset, params, found["court"], spec.noun)
+            facets["court"] = court_facet(
+                filterset.form, params, found["court"], spec.noun, filterset.data_version
+            )
         else:
             facets[spec.name] = _choice_facet(filterset, spec.name, found[spec.name], spec.noun)
     return facets

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
@@ -320,6 +320,58 @@ def _circuits_now(version: DataVersion | None) -> list:
     return until_next_change(version, "circuits", circuit_choices)
 
 
+# --- The filtering vocabulary: the lists' FilterSets and the timeline narrow records with these,
+# so `court`, `circuit`, `policy`, `program` and `lawsuit` mean the same everywhere.
+
+
+def in_courts(
+    queryset: QuerySet,
+    courts: Iterable[str] = (),
+    circuit: str | None = None,
+    version: DataVersion | None = None,
+    field: str = "court_id",
+) -> QuerySet:
+    """Records whose `field` (a court id) is one of `courts` (if given) and in `circuit`: the
+    court of appeals and the courts whose appeals go to it (if given)."""
+    courts = list(courts)
+    if courts:
+        queryset = queryset.filter(**{f"{field}__in": courts})
+    if circuit:
+        # The circuit's courts by id, from a list kept until the data next changes: the
+        # rulings' (or lawsuits') court index then serves the filter and its count, no join.
+        members = circuit_courts_now(version).get(circuit, [circuit])
+        queryset = queryset.filter(**{f"{field}__in": members})
+    return queryset
+
+
+def rulings_with_effect_on(queryset: QuerySet, *, policies=(), programs=()) -> QuerySet:
+    """Rulings with an effect on one of the published `policies`, or on a published policy
+    conditioning one of the `programs` (records or primary keys)."""
+    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
+    if policies:
+        queryset = queryset.filter(Exists(effects.filter(policy__in=list(policies))))
+    if programs:
+        queryset = queryset.filter(Exists(effects.filter(policy__programs__in=list(programs))))
+    return queryset
+
+
+def rulings_in(queryset: QuerySet, lawsuits) -> QuerySet:
+    """Rulings issued in one of `lawsuits`."""
+    links = Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit__in=lawsuits)
+    return queryset.filter(Exists(links))
+
+
+def lawsuits_challenging(queryset: QuerySet, *, policies=(), programs=()) -> QuerySet:
+    """Lawsuits challenging one of the published `policies`, or a published policy
+    conditioning one of the `programs`."""
+    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"), **PUBLIC_POLICY)
+    if policies:
+        queryset = queryset.filter(Exists(challenged.filter(policy__in=list(policies))))
+    if programs:
+        queryset = queryset.filter(Exists(challenged.filter(policy__programs__in=list(programs))))
+    return queryset
+
+
 class CourtField(forms.MultipleChoiceField):
     """Court ids, validated against the courts table. The courts are read (or taken from the
     cache) only when the form is shown or a court is given."""
@@ -366,12 +418,8 @@ class CircuitFilter(django_filters.ChoiceFilter):
     def filter(self, queryset, value: str | None):
         if not value:
             return queryset
-        # The circuit's courts by id, from a list kept until the data next changes: the
-        # rulings' (or lawsuits') court index then serves the filter and its count, no join.
-        courts = circuit_courts_now(self.parent.data_version).get(value, [value])
-        if self.court_field == "pk":
-            return queryset.filter(pk__in=courts)
-        return queryset.filter(**{f"{self.court_field}_id__in": courts})
+        field = "pk" if self.court_field == "pk" else f"{self.court_field}_id"
+        return in_courts(queryset, circuit=value, version=self.parent.data_version, field=field)
 
 
 def all_courts_filter() -> StrictBooleanFilter:
@@ -457,15 +505,12 @@ class RulingFilter(TrackerFilterSet):
         return queryset
 
     def filter_related(self, queryset, name, value):
-        effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
         if name == "policy":
-            return queryset.filter(Exists(effects.filter(policy=value)))
+            return rulings_with_effect_on(queryset, policies=[value])
         if name == "program":
-            return queryset.filter(Exists(effects.filter(policy__programs=value)))
+            return rulings_with_effect_on(queryset, programs=[value])
         if name == "lawsuit":
-            return queryset.filter(
-                Exists(Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit=value))
-            )
+            return rulings_in(queryset, [value])
         return queryset.filter(
             Exists(Ruling.grounds.through.objects.filter(ruling=OuterRef("pk"), ground=value))
         )
@@ -513,17 +558,13 @@ class LawsuitFilter(TrackerFilterSet):
         fields: list[str] = []
 
     def filter_related(self, queryset, name, value):
-        challenged = Lawsuit.policies.through.objects.filter(
-            lawsuit=OuterRef("pk"), **PUBLIC_POLICY
-        )
         if name == "program":
-            links = challenged.filter(policy__programs=value)
-        elif name == "policy":
-            links = challenged.filter(policy=value)
-        else:
-            links = Lawsuit.plaintiffs.through.objects.filter(
-                lawsuit=OuterRef("pk"), jurisdiction=value
-            )
+            return lawsuits_challenging(queryset, programs=[value])
+        if name == "policy":
+            return lawsuits_challenging(queryset, policies=[value])
+        links = Lawsuit.plaintiffs.through.objects.filter(
+            lawsuit=OuterRef("pk"), jurisdiction=value
+        )
         return queryset.filter(Exists(links))
 
 

@@ -33,7 +33,14 @@ def circuit_courts() -> dict[str, list[str]]:
 
     The one definition of circuit membership: the `circuit` filters of the lists, the timeline
     and the facets' grouping all read it."""
-    rows = list(Court.objects.order_by("id").values_list("id", "level", "appeals_to_id"))
+    return _circuit_members(
+        Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
+    )
+
+
+def _circuit_members(rows) -> dict[str, list[str]]:
+    """`circuit_courts()` from (id, level, appeals_to id) rows in id order."""
+    rows = list(rows)
     courts = {pk: [pk] for pk, level, _ in rows if level == CourtLevel.APPELLATE}
     for pk, _, appeals_to in rows:
         if appeals_to in courts:
@@ -57,10 +64,13 @@ def court_directory() -> list[dict]:
     Court and courts outside the circuits), in the order the court choices list them: the
     Supreme Court, each circuit (its court of appeals, then its other courts by name), then the
     rest by name."""
-    circuit_of = {
-        member: circuit for circuit, members in circuit_courts().items() for member in members
-    }
-    rows = Court.objects.order_by("name").values_list("id", "name", "citation_string", "level")
+    rows = list(
+        Court.objects.order_by("id").values_list(
+            "id", "name", "citation_string", "level", "appeals_to_id"
+        )
+    )
+    members = _circuit_members((pk, level, up) for pk, _, _, level, up in rows)
+    circuit_of = {member: circuit for circuit, courts in members.items() for member in courts}
     courts = [
         {
             "id": pk,
@@ -69,7 +79,7 @@ def court_directory() -> list[dict]:
             "level": level,
             "circuit": circuit_of.get(pk),
         }
-        for pk, name, citation, level in rows
+        for pk, name, citation, level, _ in sorted(rows, key=lambda row: (row[1], row[0]))
     ]
     names = {c["id"]: c["name"] for c in courts}
 

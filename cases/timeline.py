@@ -25,6 +25,12 @@ court       policies challenged by a      suits filed in the court     rulings o
 circuit     as court, for the circuit     as court, for the circuit    as court, for the circuit
 =========== ============================= ============================ ==========================
 
+The record and court filters narrow each kind of record with the functions the lists' FilterSets
+use (`filters.in_courts`, `rulings_with_effect_on`, `rulings_in`, `lawsuits_challenging`), so
+`?court=ilnd` or `?policy=...` keeps here exactly the rulings and suits the lists keep. The court
+choices are grouped by circuit, each with the number of filings and rulings it would show
+(courts with none left out unless chosen; `all_courts=true` lists them all).
+
 Invalid parameters answer 400 with the form and its errors; nothing falls back silently. The
 page makes the same number of queries however many events it shows.
 """
@@ -38,13 +44,23 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from cases.caching import DataVersion, request_version
-from cases.filters import PUBLIC_POLICY, CircuitField, CourtField, StrictDateField
+from cases.facets import court_facet
+from cases.filters import (
+    CircuitField,
+    CourtField,
+    StrictBooleanField,
+    StrictDateField,
+    in_courts,
+    lawsuits_challenging,
+    rulings_in,
+    rulings_with_effect_on,
+)
 from cases.listing import unusable_parameter
 from cases.models import (
     Court,
@@ -57,7 +73,6 @@ from cases.models import (
     RulingEffect,
 )
 from cases.selectors import (
-    circuit_courts_now,
     published_lawsuits,
     published_policies,
     published_rulings,
@@ -131,6 +146,9 @@ class TimelineForm(forms.Form):
     )
     after = StrictDateField(required=False, label="On or after")
     before = StrictDateField(required=False, label="On or before")
+    all_courts = StrictBooleanField(
+        required=False, widget=forms.HiddenInput, label="Show all courts"
+    )
     kind = forms.MultipleChoiceField(
         required=False,
         choices=KIND_CHOICES,
@@ -223,14 +241,9 @@ class Year:
         return sum(len(m.events) for m in self.months)
 
 
-def _in_courts(courts: list[str], circuit: list[str] | None, field: str) -> Q:
-    """In one of `courts` (if any given) and one of the circuit's courts (if one is chosen)."""
-    condition = Q()
-    if courts:
-        condition &= Q(**{f"{field}__in": courts})
-    if circuit is not None:
-        condition &= Q(**{f"{field}__in": circuit})
-    return condition
+def _courts(queryset: QuerySet, data: dict, field: str = "court_id") -> QuerySet:
+    """The `court` and `circuit` filters, as the lists apply them (filters.in_courts)."""
+    return in_courts(queryset, data["court"], data["circuit"], data["version"], field)
 
 
 def _policies(data: dict) -> QuerySet[Policy]:
@@ -254,50 +267,31 @@ def _policies(data: dict) -> QuerySet[Policy]:
             )
         )
     if data["court"] or data["circuit"]:
-        suits = published_lawsuits().filter(
-            _in_courts(data["court"], data["circuit_courts"], "court"), policies=OuterRef("pk")
-        )
-        ruled_on = RulingEffect.objects.filter(
-            _in_courts(data["court"], data["circuit_courts"], "ruling__court"),
-            policy=OuterRef("pk"),
-            ruling__in=published_rulings(),
+        suits = _courts(published_lawsuits(), data).filter(policies=OuterRef("pk"))
+        ruled_on = _courts(
+            RulingEffect.objects.filter(policy=OuterRef("pk"), ruling__in=published_rulings()),
+            data,
+            "ruling__court_id",
         )
         queryset = queryset.filter(Exists(suits) | Exists(ruled_on))
     return queryset
 
 
 def _lawsuits(data: dict) -> QuerySet[Lawsuit]:
-    queryset = published_lawsuits().filter(
-        _in_courts(data["court"], data["circuit_courts"], "court")
-    )
+    """The suits filed, narrowed as /lawsuits/ narrows them (its FilterSet's own functions)."""
+    queryset = _courts(published_lawsuits(), data)
     if data["lawsuit"]:
         queryset = queryset.filter(pk__in=[s.pk for s in data["lawsuit"]])
-    # Links through draft policies do not count: a draft policy is no public link.
-    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"), **PUBLIC_POLICY)
-    if data["policy"]:
-        queryset = queryset.filter(Exists(challenged.filter(policy__in=data["policy"])))
-    if data["program"]:
-        queryset = queryset.filter(Exists(challenged.filter(policy__programs__in=data["program"])))
+    queryset = lawsuits_challenging(queryset, policies=data["policy"], programs=data["program"])
     return queryset.select_related("court")
 
 
 def _rulings(data: dict) -> QuerySet[Ruling]:
-    queryset = published_rulings().filter(
-        _in_courts(data["court"], data["circuit_courts"], "court")
-    )
+    """The rulings, narrowed as /rulings/ narrows them (its FilterSet's own functions)."""
+    queryset = _courts(published_rulings(), data)
     if data["lawsuit"]:
-        queryset = queryset.filter(
-            Exists(
-                Lawsuit.rulings.through.objects.filter(
-                    ruling=OuterRef("pk"), lawsuit__in=data["lawsuit"]
-                )
-            )
-        )
-    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
-    if data["policy"]:
-        queryset = queryset.filter(Exists(effects.filter(policy__in=data["policy"])))
-    if data["program"]:
-        queryset = queryset.filter(Exists(effects.filter(policy__programs__in=data["program"])))
+        queryset = rulings_in(queryset, data["lawsuit"])
+    queryset = rulings_with_effect_on(queryset, policies=data["policy"], programs=data["program"])
     return queryset.select_related("court").prefetch_related(
         Prefetch("lawsuits", queryset=published_lawsuits().order_by("filed_on", "slug"))
     )
@@ -319,8 +313,7 @@ def events_for(
     number of events. With `limit`, the first `limit` + 1 events at most (each query reads no
     more than that many rows), so the caller can tell that there are more."""
     kinds = set(data["kind"]) or {POLICY, END, FILING, RULING}
-    circuit = data["circuit"]
-    data = {**data, "circuit_courts": circuit_courts_now(version).get(circuit) if circuit else None}
+    data = {**data, "version": version}
 
     def first(queryset: QuerySet, field: str) -> QuerySet:
         queryset = _dated(queryset, field, data).order_by(field, "pk")
@@ -345,6 +338,25 @@ def events_for(
             events.append(Event(RULING, ruling.decided_on, DatePrecision.DAY, ruling, ruling.pk))
     events.sort(key=lambda event: event.sort_key)
     return events[: limit + 1] if limit is not None else events
+
+
+def court_counts(data: dict, version: DataVersion | None) -> dict[str, int]:
+    """The filings and rulings each court would show under the other filters in force (the
+    court facet's counts), in one grouped query."""
+    data = {**data, "court": [], "version": version}
+    kinds = set(data["kind"]) or {FILING, RULING}
+    queries = []
+    if FILING in kinds:
+        queries.append(_dated(_lawsuits(data), "filed_on", data))
+    if RULING in kinds:
+        queries.append(_dated(_rulings(data).prefetch_related(None), "decided_on", data))
+    grouped = [q.order_by().values("court_id").annotate(n=Count("pk")) for q in queries]
+    counts: dict[str, int] = {}
+    if grouped:
+        union = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
+        for row in union:
+            counts[row["court_id"]] = counts.get(row["court_id"], 0) + row["n"]
+    return counts
 
 
 def group_by_month(events: list[Event]) -> list[Year]:
@@ -447,6 +459,10 @@ def timeline(request: HttpRequest) -> HttpResponse:
         params = _form_data(request)
         params["after"] = events[-1].date.isoformat()
         later_url = "?" + params.urlencode()
+    version = request_version(request)
+    found = court_counts(form.cleaned_data, version)
+    noun = "matching filings and rulings"
+    form.fields["court"].facet = court_facet(form, form.data, found, noun, version)
     context.update(
         years=group_by_month(events),
         count=len(events),

@@ -41,7 +41,9 @@ def rulings(court_data):
 
 def facet_of(response, name):
     assert response.status_code == 200
-    return response.context["filter"].form.fields[name].facet
+    chosen = response.context["filter"]
+    form = chosen["form"] if isinstance(chosen, dict) else chosen.form  # the timeline's: a dict
+    return form.fields[name].facet
 
 
 def shown(facet):
@@ -166,3 +168,27 @@ def test_drafts_are_not_counted(client, rulings):
 
     assert shown(facet_of(response, "court"))["ilnd"] == 2
     assert shown(facet_of(response, "policy")) == {"jag-conditions": 2}
+
+
+def test_the_timeline_counts_each_courts_filings_and_rulings(client, rulings):
+    everything = facet_of(client.get("/timeline/"), "court")
+    only_rulings = facet_of(client.get("/timeline/?kind=ruling&court=ilnd"), "court")
+    only_filings = facet_of(client.get("/timeline/?kind=filing"), "court")
+
+    # N.D. Ill.: Chicago's suit, two rulings; N.D. Cal. and E.D. Pa.: a suit each (made with a
+    # ruling), and the N.D. Cal. ruling (the E.D. Pa. one is a draft); 7th Cir.: one ruling.
+    assert shown(everything) == {"ilnd": 3, "cand": 2, "paed": 1, "ca7": 1}
+    assert "Seventh Circuit" in [group.legend for group in everything.groups]
+    assert shown(only_rulings) == {"ilnd": 2, "cand": 1, "ca7": 1}
+    assert [o.value for o in only_rulings.options if o.selected] == ["ilnd"]
+    assert shown(only_filings) == {"ilnd": 1, "cand": 1, "paed": 1}
+    page = client.get("/timeline/?kind=ruling").content.decode()
+    assert "matching filings and rulings" in page
+    assert '<a href="?kind=ruling&amp;all_courts=true">Show all courts</a>' in page
+
+
+def test_the_timeline_lists_every_court_on_request(client, rulings):
+    court = facet_of(client.get("/timeline/?all_courts=true"), "court")
+
+    assert len(court.options) == Court.objects.count()
+    assert client.get("/timeline/?all_courts=yes").status_code == 400
