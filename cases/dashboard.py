@@ -6,7 +6,6 @@ changed. `?as_of=YYYY-MM-DD` shows the statuses and the chart as they stood on t
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -21,7 +20,12 @@ from cases.caching import request_version
 from cases.circuits import circuits_for
 from cases.listing import as_of_param, bad_as_of
 from cases.models import CourtLevel, RulingOutcome
-from cases.selectors import published_lawsuits, published_policies, published_rulings
+from cases.selectors import (
+    circuit_order,
+    published_lawsuits,
+    published_policies,
+    published_rulings,
+)
 from cases.status_today import statuses_today
 from cases.tables import ruling_table_rows, rulings_for_table
 
@@ -112,8 +116,7 @@ def _court_order(row: dict) -> tuple:
     trial courts by name."""
     level = LEVEL_ORDER.get(row["court__level"], len(LEVEL_ORDER))
     if row["court__level"] == CourtLevel.APPELLATE:
-        number = re.search(r"\d+", row["court_id"])
-        return (level, int(number.group()) if number else 99, row["court__name"])
+        return (level, *circuit_order(row["court_id"], row["court__name"]))
     return (level, 0, row["court__name"])
 
 
