@@ -74,3 +74,10 @@ def test_the_dashboard_today_follows_the_data(seeded, client):
     preference = circuit_table(html, after='id="circuits-cops-fy2017-preference"')
     assert preference["9th Cir."][0] == "Lawful"
     assert "Everyone (nationwide block)" not in html
+
+
+def test_a_policy_nobody_ruled_on_says_so_in_a_line(seeded, client):
+    html = client.get("/policies/doj-letters-2017-04-21/").content.decode()
+
+    assert '<table class="circuits">' not in html
+    assert "no court of appeals has held on it, and no order protects anyone from it" in html
