@@ -30,6 +30,10 @@
 #   list_page_vs_healthz[...]      the same / requests/s of /healthz (the site's whole middleware
 #                                  stack and one query)
 #   healthz_vs_bare_floor          what the whole stack and a query cost a trivial view
+#   status_page_vs_floor[...]      requests/s of /, /policies/ and the busiest policy's page, each
+#                                  request with an `as_of` no request asked before
+#                                  (bench/new_dates.lua) / bare_floor; with the slowest response
+#                                  and the non-2xx count (status_page_slowest[...])
 #   layer[...]                     ms per view of /rulings/?court=ilnd with and without each
 #                                  speed layer (bench/layers.py, in process)
 #   queries_per_page[...]          queries per list page and export at 1 and 50 rows (a small
@@ -132,7 +136,7 @@ ratio() {  # name rate baseline_rate what baseline_name
     fi
 }
 
-PARTS=${BENCH_PARTS:-"floor exports pages layers queries"}
+PARTS=${BENCH_PARTS:-"floor exports pages statuses layers queries"}
 PAGE="/rulings/?court=ilnd"
 
 # Both sites are served for the whole run, each by its own gunicorn; only the one measured works.
@@ -232,6 +236,26 @@ if [[ " $PARTS " == *" pages "* ]]; then
     page=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     ratio "list_page_vs_bare_floor[first view]" "$page" "$bare" "$PAGE" "bare_floor"
     ratio "list_page_vs_healthz[first view]" "$page" "$healthz" "$PAGE" "/healthz"
+fi
+if [[ " $PARTS " == *" statuses "* ]]; then
+    # Stored statuses: the dashboard, the policies list and one policy's page (the synthetic
+    # policy with the most rulings), each request on a day no request asked before.
+    policy=$(psql_ -d "$DB" -Atc "SELECT p.slug FROM cases_policy p JOIN cases_rulingeffect e
+        ON e.policy_id = p.id WHERE p.publication_state = 'published'
+        GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT 1")
+    for target in "/" "/policies/" "/policies/$policy/"; do
+        bare_now
+        out=$(STATUS_PATH="$target" timeout 60 wrk -t2 -c2 -d5s --timeout 30s --latency \
+            -s bench/new_dates.lua "$BASE")
+        echo "$out" | grep -E "requests in|Non-2xx|timeout|Latency " | sed 's/^/# wrk: /' >&2
+        page=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+        name="status_page_vs_floor[$target, new as_of each request]"
+        ratio "$name" "$page" "$bare" "$target?as_of=..." "bare_floor"
+        bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+        worst=$(echo "$out" | awk '$1 == "Latency" {print $4}')
+        printf 'status_page_slowest[%s]: %s (non-2xx responses: %s; target: all 2xx, none over 1 s)\n' \
+            "$target" "$worst" "${bad:-0}"
+    done
 fi
 if [ "${#bare_rates[@]}" -gt 0 ]; then
     printf 'bare_floor: %s req/s (bench/bare_wsgi.py: SecurityMiddleware, CommonMiddleware, "ok";' \

@@ -10,6 +10,7 @@ editor sees a form error rather than a server error.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 
 from django import forms
@@ -44,6 +45,7 @@ from cases.models import (
     RulingKind,
     Source,
 )
+from cases.status import triggers as status_triggers
 from cases.validation import appeal_route_loop, review_chain_loop
 
 # The automatic table behind Ruling.lawsuits: one row per (ruling, lawsuit) link.
@@ -248,6 +250,20 @@ class HistoryAdmin(AccessibleWidgetsMixin, SimpleHistoryAdmin):
     form = EditForm
     export_spec: exports.ExportSpec | None = None
 
+    # Each change an editor makes, with its inlines, rebuilds the stored statuses it touches
+    # once, at its end, inside its transaction (cases/status/triggers.py).
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)), status_triggers.deferred():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)), status_triggers.deferred():
+            return super().delete_view(request, object_id, extra_context)
+
+    def response_action(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)), status_triggers.deferred():
+            return super().response_action(request, queryset)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if VERSION_FIELD in flatten_fieldsets(fieldsets):
@@ -282,7 +298,7 @@ class HistoryAdmin(AccessibleWidgetsMixin, SimpleHistoryAdmin):
         request._reverting_to = history.objects.filter(
             **{self.opts.pk.attname: object_id, "history_id": version_id}
         ).first()
-        with transaction.atomic(using=router.db_for_write(self.model)):
+        with transaction.atomic(using=router.db_for_write(self.model)), status_triggers.deferred():
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
@@ -538,7 +554,34 @@ class PolicyAdmin(HistoryAdmin):
             },
         ),
         ("Publication", {"fields": ["publication_state"]}),
+        (
+            "Problems the status rules found",
+            {
+                "fields": ["status_problems"],
+                "description": "Records the derived status could not read as they are. The "
+                "status is still shown; correcting the records named here makes it right.",
+            },
+        ),
     ]
+    readonly_fields = ["status_problems"]
+
+    @admin.display(description="Problems")
+    def status_problems(self, obj: Policy | None) -> str:
+        problems = list(obj.status_problems.all()) if obj and obj.pk else []
+        if not problems:
+            return "None."
+        return format_html_join(
+            "\n",
+            "<p>{}</p>",
+            (
+                (
+                    f"From {p.since:%Y-%m-%d}: {p.message}"
+                    if p.since > datetime.date.min
+                    else p.message,
+                )
+                for p in problems
+            ),
+        )
 
     @admin.display(description="End", ordering="ended_on")
     def end_state(self, obj: Policy) -> str:

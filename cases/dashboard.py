@@ -228,12 +228,14 @@ def home(request: HttpRequest) -> HttpResponse:
     statuses = (
         statuses_today(policies, request_version(request))
         if as_of is None
-        else status.statuses_for(policies, as_of)
+        else status.summaries_for(policies, as_of)
     )
-    ordered = [statuses[policy.pk] for policy in policies]
-    by_circuit = zip(
-        policies, ordered, circuits_for(ordered, request_version(request)), strict=True
-    )
+    # Each policy's circuits: its holdings and protections, which only the full statuses hold
+    # (the summaries above are code, label and headline).
+    full = status.statuses_for(policies, as_of)
+    ruled = [policy for policy in policies if policy.pk in full]
+    ordered = [full[policy.pk] for policy in ruled]
+    by_circuit = zip(ruled, ordered, circuits_for(ordered, request_version(request)), strict=True)
     counts, changed = counts_and_last_changed(as_of)
     latest = published_rulings().order_by("-decided_on", "-pk")
     if as_of is not None:

@@ -33,15 +33,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, Expression, F, Func, QuerySet, TextField, Value
+from django.db.models import CharField, DateField, Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Col, RawSQL
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.caching import DataVersion
-from cases.status import statuses_for
-from cases.status_today import policy_statuses_today
 
 # Separates the names inside a multi-valued cell on its way out of the database.
 UNIT_SEPARATOR = "\x1f"
@@ -152,6 +150,9 @@ class Column:
     source: str | Callable[[str], Expression] | None
     kind: str
     description: str
+    # Whether the value depends on a day (a policy's status): `source` then also takes `day`,
+    # which `ExportSpec.on` gives it.
+    dated: bool = False
 
     def expression(self, vendor: str, *, csv: bool = False) -> Expression:
         """The column's value; with `csv`, list columns come joined by CSV_LIST_SEPARATOR."""
@@ -175,6 +176,16 @@ class ExportSpec:
     @property
     def headers(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    def on(self, day: datetime.date) -> ExportSpec:
+        """This export with its dated columns' values for `day`."""
+        columns = [
+            dataclasses.replace(c, source=functools.partial(c.source, day=day), dated=False)
+            if c.dated
+            else c
+            for c in self.columns
+        ]
+        return dataclasses.replace(self, columns=columns)
 
 
 def related_names(*, joins: str, where: str, name: str, order: str) -> Callable[[str], RawSQL]:
@@ -233,25 +244,23 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
 PUBLISHED = "'published'"
 
 
-def _policy_statuses(
-    queryset: QuerySet, version: DataVersion | None, as_of: datetime.date | None = None
-) -> Callable[[object], dict]:
-    if as_of is None:
-        by_slug = policy_statuses_today(version)  # every published policy: few, and cached
-    else:
-        policies = list(queryset.order_by())
-        statuses = statuses_for(policies, as_of)
-        by_slug = {policy.slug: statuses[policy.pk] for policy in policies}
+def stored_status(field: str) -> Callable[..., Expression]:
+    """A policy's stored status on a day (cases/status/store.py): one indexed lookup per row.
+    A draft has no public status (its column is empty in an editor's export)."""
 
-    def lookup(slug: object) -> dict:
-        status = by_slug[slug]
-        return {
-            "status": status.code.value,
-            "status_as_of": status.as_of.isoformat(),
-            "status_detail": status.headline,
-        }
+    def build(vendor: str, *, csv: bool = False, day: datetime.date | None = None) -> Expression:
+        if field == "as_of":
+            return Value(day or timezone.localdate(), output_field=DateField())
+        # The policies export selects from cases_policy under its own name.
+        return RawSQL(
+            f"(SELECT s.{field} FROM cases_statusinterval s "
+            'WHERE s.policy_id = "cases_policy"."id" AND s.part_slug IS NULL '
+            "AND s.valid_from <= %s AND s.valid_to > %s "
+            f'AND "cases_policy"."publication_state" = {PUBLISHED})',
+            [day or timezone.localdate()] * 2,
+        )
 
-    return lookup
+    return build
 
 
 # A ruling's effects on published policies, in the policies' order. Each effect as a JSON object
@@ -550,15 +559,27 @@ POLICY_EXPORT = ExportSpec(
         Column("ended_by", "ended_by", "text", "What ended it."),
         Column(
             "status",
-            None,
-            "derived",
-            "Legal status today, computed from the rulings (code; see the list of statuses).",
+            stored_status("code"),
+            "text",
+            "Legal status on `status_as_of`, derived from the rulings (a code: see the statuses).",
+            dated=True,
         ),
-        Column("status_as_of", None, "derived", "The date the status was computed for."),
-        Column("status_detail", None, "derived", "One sentence naming the controlling ruling(s)."),
+        Column(
+            "status_as_of",
+            stored_status("as_of"),
+            "date",
+            "The day the status is for: the list's `as_of`, or today.",
+            dated=True,
+        ),
+        Column(
+            "status_detail",
+            stored_status("text"),
+            "text",
+            "The status in words, naming the controlling ruling(s) and any circuit split.",
+            dated=True,
+        ),
         Column("summary", "summary", "text", "What the policy does."),
     ],
-    derive=_policy_statuses,
 )
 
 PROGRAM_EXPORT = ExportSpec(
@@ -1073,8 +1094,7 @@ def export_response(
     derived statuses are for (None: today).
     """
     base_url = site_root + reverse(spec.list_url_name)
-    if as_of is not None and spec.derive is not None:
-        spec = dataclasses.replace(spec, derive=functools.partial(spec.derive, as_of=as_of))
+    spec = spec.on(as_of or timezone.localdate())
     if fmt == "csv":
         stream = copy_csv_stream if copy_supported(spec) else csv_stream
     else:

@@ -38,7 +38,7 @@ from cases.models import (
 )
 from cases.rendering import FilterFormRenderer
 from cases.selectors import circuit_courts_now
-from cases.status import StatusCode, statuses_for
+from cases.status import StatusCode, summaries_for
 from cases.status_today import statuses_today
 
 DATE_HELP = "YYYY-MM-DD"
@@ -620,7 +620,7 @@ class PolicyFilter(TrackerFilterSet):
         if as_of is None:
             statuses = statuses_today(policies, self.data_version)
         else:
-            statuses = statuses_for(list(policies), as_of)
+            statuses = summaries_for(list(policies), as_of)
         return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
 
     def filter_related(self, queryset, name, value):

@@ -7,6 +7,7 @@ scripts and the admin alike; the admin reports them as ordinary form errors.
 
 from __future__ import annotations
 
+import datetime
 import functools
 
 from django.core.validators import validate_slug
@@ -1039,3 +1040,92 @@ class RulingExportRow(models.Model):
 
     def __str__(self) -> str:
         return f"Export row of ruling {self.ruling_id}"
+
+
+# --- Stored statuses ----------------------------------------------------------------------------
+
+# The open end of a stored status: "still so" (a date, not NULL, so one index serves both ends).
+STILL_SO = datetime.date.max
+
+
+class StatusInterval(models.Model):
+    """A policy's status, or one of its parts', over a stretch of days, as `cases.status` derives
+    it: from `valid_from` up to the day before `valid_to` (`STILL_SO`: for good).
+
+    Nobody edits these rows: cases/status/store.py rewrites a policy's rows in the same
+    transaction as any change to its rulings, their effects, the policy, its parts, a court's
+    appeal route or a publication state, and `manage.py rebuild_statuses` rewrites them all.
+    Every read of a status is a lookup here by policy and date.
+    """
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="+")
+    # None: the policy as a whole; "": the single part of a policy without parts.
+    part_slug = models.CharField(max_length=60, null=True)  # noqa: DJ001
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=STILL_SO)
+    code = models.CharField(max_length=32)
+    label = models.CharField(max_length=200)
+    text = models.TextField(help_text="The headline (the policy) or the clause (a part).")
+    reach = models.TextField(blank=True, help_text="Who is protected, in words.")
+    controlling = models.JSONField(default=list, help_text="Ids of the controlling rulings.")
+    detail = models.JSONField(default=dict, help_text="Holdings, appeal, the day's rulings.")
+    # For the policy as a whole: whether the status reads differently from the day before (a
+    # change in its history), not only in the rulings behind it.
+    is_change = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["policy", "valid_from", "valid_to"], name="status_interval_lookup")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gt=models.F("valid_from")),
+                name="status_interval_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}/{self.part_slug}: {self.code} from {self.valid_from}"
+
+
+class StatusBlock(models.Model):
+    """One block (an order keeping a policy or part from applying) as it stood over a stretch of
+    days: who it protects, who shaped it, any stay. Stored beside `StatusInterval`, one row per
+    change of the block rather than per day, so a status with many blocks stays small."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="+")
+    part_slug = models.CharField(max_length=60, blank=True)
+    source = models.IntegerField(help_text="Id of the ruling that granted the block.")
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=STILL_SO)
+    detail = models.JSONField(default=dict, help_text="Steps, reach, ordered reach and stay.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["policy", "valid_from", "valid_to"], name="status_block_lookup")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gt=models.F("valid_from")),
+                name="status_block_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}/{self.part_slug}: block by ruling {self.source}"
+
+
+class StatusProblem(models.Model):
+    """Something odd in the records that the status rules met (a stay of a ruling with no
+    block, a review without a disposition, a loop in appeal routes), shown to editors on the
+    policy's admin page from the first day it matters."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="status_problems")
+    since = models.DateField()
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["policy", "since", "id"]
+
+    def __str__(self) -> str:
+        return self.message

@@ -7,7 +7,9 @@ fallback to the unfiltered list.
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+import datetime
+
+from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -19,8 +21,10 @@ from cases.listing import ListPage, as_of_param, bad_as_of
 from cases.models import (
     Court,
     CourtLevel,
+    DatePrecision,
     FundingProgram,
     Jurisdiction,
+    Lawsuit,
     Policy,
     Ruling,
     RulingEffect,
@@ -45,7 +49,7 @@ def _attach_statuses(policies: list[Policy], request: HttpRequest) -> list[Polic
     if as_of is None:
         statuses = statuses_today(policies, request_version(request))
     else:
-        statuses = status.statuses_for(policies, as_of)
+        statuses = status.summaries_for(policies, as_of)
     for policy in policies:
         policy.status = statuses[policy.pk]
     return policies
@@ -196,6 +200,57 @@ def lawsuit_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cases/lawsuit_detail.html", context)
 
 
+def _filing(lawsuit: Lawsuit, as_of: datetime.date) -> str | None:
+    """'not yet filed (...)', or 'filed in Aug 2018 (...)' where the record cannot tell whether
+    the suit was filed by `as_of`; None where it surely was."""
+    filed, precision = lawsuit.filed_on, lawsuit.filed_on_precision
+    if precision == DatePrecision.YEAR:
+        last, shown = datetime.date(filed.year, 12, 31), f"{filed:%Y}"
+    elif precision == DatePrecision.MONTH:
+        following = (filed.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        last, shown = following - datetime.timedelta(days=1), f"{filed:%b %Y}"
+    else:
+        last, shown = filed, status.format_day(filed)
+    if as_of < filed:
+        return f"not yet filed (filed {shown})"
+    if as_of < last:
+        return f"filed in {shown} (the record has no day, so perhaps not yet by this date)"
+    return None
+
+
+def lawsuit_stages(lawsuits: list[Lawsuit], as_of: datetime.date) -> list[tuple[Lawsuit, str]]:
+    """Where each lawsuit stood on `as_of`, from what the record shows on that day: filed or not
+    yet, and its latest published ruling by then (one query). A lawsuit's recorded status
+    ("on appeal", "closed") is today's and is not carried back."""
+    latest: dict[int, Ruling] = {}
+    for ruling in (
+        published_rulings()
+        .filter(lawsuits__in=lawsuits, decided_on__lte=as_of)
+        .select_related("court")
+        .annotate(lawsuit_id=F("lawsuits"))
+        .order_by("decided_on", "pk")
+    ):
+        latest[ruling.lawsuit_id] = ruling
+    stages = []
+    for lawsuit in lawsuits:
+        filing = _filing(lawsuit, as_of)
+        if filing and filing.startswith("not yet"):
+            stages.append((lawsuit, filing))
+            continue
+        stage = filing or "filed"
+        ruling = latest.get(lawsuit.pk)
+        if ruling is None:
+            stage += "; no ruling yet"
+        else:
+            stage += (
+                f"; the latest ruling by then: {ruling.court.citation_string}, "
+                f"{status.format_day(ruling.decided_on)}, {ruling.get_kind_display().lower()} "
+                f"({ruling.get_outcome_display().lower()})"
+            )
+        stages.append((lawsuit, stage))
+    return stages
+
+
 @require_safe
 def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     policy = get_object_or_404(published_policies().select_related("parent"), slug=slug)
@@ -206,6 +261,8 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     rulings = rulings_for_table(
         published_rulings().filter(effects__policy=policy).order_by("-decided_on", "-pk")
     )
+    lawsuits = lawsuits_for_table(policy.lawsuits.published().order_by("filed_on", "slug"))
+    shown = list(lawsuits[:DETAIL_LIMIT])
     context = {
         "policy": policy,
         "status": status.policy_status(policy, as_of),
@@ -214,7 +271,9 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "children": policy.children.published().order_by("issued_on", "slug"),
         "programs": policy.programs.all(),
         "targets": policy.targets.all(),
-        "lawsuits": lawsuits_for_table(policy.lawsuits.published().order_by("filed_on", "slug")),
+        "lawsuits": shown,
+        "lawsuit_count": len(shown) if len(shown) < DETAIL_LIMIT else lawsuits.count(),
+        "lawsuit_stages": lawsuit_stages(shown, as_of) if as_of else None,
         "rulings": ruling_table_rows(rulings[:DETAIL_LIMIT]),
         "ruling_count": rulings.count(),
         "sources": policy.sources.all(),

@@ -104,3 +104,27 @@ def test_effects_get_the_reach_the_old_rules_read_at_run_time(old_records):
     stay = get["stay"]
     assert (stay.effect, stay.reach, stay.stays_ruling_id) == ("stays", "nobody", stayed_ruling)
     assert stay.ruling.summary == "edited by an editor"
+
+
+def test_migrate_stores_the_statuses_of_records_entered_before_statuses_were_stored(old_records):
+    """`migrate` (its post_migrate step) stores the statuses of the records already there, by
+    the same code that keeps them current; nobody reloads fixtures."""
+    from django.core.management import call_command
+
+    from cases.models import Policy, StatusInterval
+    from cases.status import computed_statuses, statuses_for
+
+    with connection.cursor() as cursor:  # published, as editors left them
+        for table in ("cases_policy", "cases_lawsuit", "cases_ruling"):
+            cursor.execute(f"UPDATE {table} SET publication_state = 'published'")
+    call_command("migrate", verbosity=0)
+
+    policy = Policy.objects.get(slug="rule")
+    assert StatusInterval.objects.filter(policy=policy).exists()
+    for day in ("2017-02-01", "2017-03-15", "2017-04-15", "2017-06-15", "2020-01-01"):
+        on = datetime.date.fromisoformat(day)
+        stored = statuses_for([policy], on, with_history=True)[policy.pk]
+        assert stored == computed_statuses([policy], on, with_history=True)[policy.pk], day
+    assert statuses_for([policy], datetime.date(2017, 3, 15))[policy.pk].code == (
+        "blocked_nationwide"
+    )

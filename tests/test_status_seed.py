@@ -189,6 +189,26 @@ def test_the_policy_page_shows_parts_protections_and_circuits_on_the_day_asked(s
     assert "Each part of the policy" in text
 
 
+def test_a_past_dated_policy_page_says_where_each_lawsuit_stood_that_day(seeded, client):
+    text = client.get(f"/policies/{JAG}/?as_of=2017-11-27").content.decode()
+
+    assert "On 27 Nov 2017:" in text
+    assert (
+        "City of Philadelphia v. Sessions</a>: filed; the latest ruling by then: E.D. Pa., "
+        "15 Nov 2017, preliminary injunction (for the challengers)." in text
+    )
+    assert "City of New York v. Sessions</a>: not yet filed (filed 18 Jul 2018)." in text
+    # Providence's filing is recorded to the month: the page says no more than the record.
+    aug = client.get(f"/policies/{JAG}/?as_of=2018-08-15").content.decode()
+    assert (
+        "City of Providence v. Barr</a>: filed in Aug 2018 (the record has no day, so perhaps"
+        in aug
+    )
+    assert "City of Providence v. Barr</a>: not yet filed (filed Aug 2018)" in text
+    # Today's page has no such list: the table's status column is today's.
+    assert "lawsuit-stages" not in client.get(f"/policies/{JAG}/").content.decode()
+
+
 def test_the_policies_list_and_its_downloads_follow_as_of(seeded, client):
     page = client.get("/policies/?as_of=2020-03-01")
     assert page.status_code == 200
@@ -242,3 +262,17 @@ def _decided(row) -> datetime.date:
     """The decision date of a dashboard table row, whatever shape the row has."""
     value = row["decided_on"] if isinstance(row, dict) else row.decided_on
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def test_a_policy_page_lists_the_first_lawsuits_and_links_to_them_all(seeded, client, monkeypatch):
+    from cases import views
+
+    monkeypatch.setattr(views, "DETAIL_LIMIT", 3)
+    total = Policy.objects.get(slug=JAG).lawsuits.published().count()
+    page = client.get(f"/policies/{JAG}/?as_of=2017-11-27")
+    text = page.content.decode()
+
+    assert len(page.context["lawsuits"]) == 3 < total
+    assert f"{total} lawsuits; the first 3 by filing date below." in text
+    assert f'href="/lawsuits/?policy={JAG}"' in text
+    assert len(page.context["lawsuit_stages"]) == 3

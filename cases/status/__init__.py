@@ -1,7 +1,9 @@
 """Each policy's legal status on a given day, derived from its rulings (DESIGN.md, principle 4).
 
 Nobody types a status. `core` holds the rules, pure and table-tested without a database;
-`loader` reads the facts the rules need from the database, in a fixed number of queries.
+`loader` reads the facts the rules need from the database, in a fixed number of queries;
+`store` keeps the results as intervals, rewritten whenever the facts change (`triggers`), and
+answers every read with an interval lookup.
 """
 
 from cases.status.core import (
@@ -24,7 +26,8 @@ from cases.status.core import (
     derive,
     format_day,
 )
-from cases.status.loader import policy_status, statuses_for
+from cases.status.loader import computed_statuses
+from cases.status.store import policy_status, rebuild, statuses_for, summaries_for
 
 __all__ = [
     "Appeal",
@@ -44,7 +47,10 @@ __all__ = [
     "RulingFacts",
     "StatusCode",
     "derive",
+    "computed_statuses",
     "format_day",
     "policy_status",
+    "rebuild",
     "statuses_for",
+    "summaries_for",
 ]

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import models
@@ -416,6 +416,10 @@ class PolicyStatus:
     split: bool = False
     history: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()  # oddities in the records, for editors
+    # Changes before the first one in `history`, where a reader keeps only the latest.
+    earlier_changes: int = 0
+    # Every part as the rules worked it out; a policy without parts is its one part (`WHOLE`).
+    every_part: tuple[PartStatus, ...] = ()
 
     @property
     def has_holdings(self) -> bool:
@@ -586,9 +590,10 @@ def _position(
     effects: Mapping[int, list[EffectFacts]],
     rulings: Mapping[int, RulingFacts],
     at: datetime.date,
+    undone: Mapping[int, RulingFacts] | None = None,
 ) -> _Position:
     position = _Position()
-    undone = undone_rulings(rulings, at)
+    undone = undone_rulings(rulings, at) if undone is None else undone
     for ruling_id, killer in undone.items():
         blocked = any(e.effect == Effect.BLOCKS for e in effects.get(ruling_id, ()))
         if blocked and killer.decided_on <= at:
@@ -600,6 +605,17 @@ def _position(
         (r for r in rulings.values() if r.decided_on <= at and r.id not in undone),
         key=lambda r: (r.decided_on, _depth(r, rulings), r.id),
     )
+    _advance(position, part, effects, timeline)
+    return position
+
+
+def _advance(
+    position: _Position,
+    part: str,
+    effects: Mapping[int, list[EffectFacts]],
+    timeline: Iterable[RulingFacts],
+) -> None:
+    """Apply `timeline` (good-law rulings, in date order) to the position."""
     for ruling in timeline:
         _end_stays_pending_review(position, ruling)
         mine = [e for e in effects.get(ruling.id, ()) if e.reaches(part)]
@@ -607,7 +623,6 @@ def _position(
         for effect in sorted(mine, key=lambda e: e.effect == Effect.STAYS):
             position.ruled = True
             _apply(position, ruling, effect)
-    return position
 
 
 def _end_stays_pending_review(position: _Position, ruling: RulingFacts) -> None:
@@ -707,6 +722,9 @@ def _story(block: Block) -> str:
 def _blocked_text(nationwide: Sequence[Block], partial: Sequence[Block]) -> str:
     """'blocked nationwide by X', or 'blocked for A, B and C (by 3 orders; the nationwide reach of
     X stayed)': one order is told in full, several are summed up (the page lists each)."""
+    if len(nationwide) > 3:
+        latest = max(nationwide, key=lambda b: _by_date(b.source))
+        return f"blocked nationwide by {len(nationwide)} orders (the latest: {_story(latest)})"
     if nationwide:
         return "blocked nationwide by " + "; and by ".join(_story(b) for b in nationwide)
     if len(partial) == 1:
@@ -757,6 +775,7 @@ def _part_status(
     position: _Position,
     rulings: Mapping[int, RulingFacts],
     at: datetime.date,
+    reviewers: Mapping[int, Sequence[RulingFacts]],
 ) -> PartStatus:
     blocks = tuple(b.freeze(at) for b in position.blocks.values())
     live = [b for b in blocks if not b.suspended]
@@ -765,17 +784,16 @@ def _part_status(
     )
     split = len({h for _, h, _ in holdings}) > 1
     holdings_text = _holdings_text(position.holdings)
+    controlling = blocks_controlling(blocks)
     if live:
         nationwide = [b for b in live if b.reach.nationwide]
         code = StatusCode.BLOCKED_NATIONWIDE if nationwide else StatusCode.BLOCKED_PARTLY
         text = _blocked_text(nationwide, [b for b in live if not b.reach.nationwide])
-        controlling = tuple(sorted({r for b in live for r in b.rulings}, key=_by_date))
     elif blocks:
         code = StatusCode.BLOCK_STAYED
         text = "in force: " + "; and ".join(
             f"{b.source} is stayed by {b.stayed_by}" for b in blocks
         )
-        controlling = tuple(sorted({r for b in blocks for r in b.rulings}, key=_by_date))
     elif position.upholders or any(h == Holding.LAWFUL for _, h, _ in holdings):
         code = StatusCode.UPHELD
         lawful = [r for _, h, r in holdings if h == Holding.LAWFUL]
@@ -798,19 +816,37 @@ def _part_status(
         text += ("; circuits split: " if split else "; ") + holdings_text
     # An appeal is worth a clause when one order controls; with several, the page lists them.
     single = len({b.source for b in live}) <= 1
-    appeal = _appeal(controlling, rulings, at) if controlling and single else None
+    appeal = _appeal(controlling, rulings, at, reviewers) if controlling and single else None
     text += _appeal_wording(appeal)
     label = code.label
     return PartStatus(part, code, label, text, blocks, controlling, holdings, appeal)
 
 
+def blocks_controlling(blocks: Sequence[Block]) -> tuple[RulingFacts, ...]:
+    """The rulings that shape a part's blocks: those of the live blocks, or, when every block
+    is stayed, of all of them."""
+    live = [b for b in blocks if not b.suspended] or blocks
+    return tuple(sorted({r for b in live for r in b.rulings}, key=_by_date))
+
+
+def _reviewers(rulings: Mapping[int, RulingFacts]) -> dict[int, list[RulingFacts]]:
+    found: dict[int, list[RulingFacts]] = defaultdict(list)
+    for ruling in rulings.values():
+        if ruling.reviews_id is not None:
+            found[ruling.reviews_id].append(ruling)
+    return found
+
+
 def _appeal(
-    controlling: Sequence[RulingFacts], rulings: Mapping[int, RulingFacts], at: datetime.date
+    controlling: Sequence[RulingFacts],
+    rulings: Mapping[int, RulingFacts],
+    at: datetime.date,
+    reviewers: Mapping[int, Sequence[RulingFacts]],
 ) -> Appeal | None:
     """An appeal from a controlling ruling that we have evidence of (rule 6)."""
-    ids = {r.id for r in controlling}
     later = sorted(
-        (r for r in rulings.values() if r.reviews_id in ids and r.decided_on > at), key=_by_date
+        (r for c in controlling for r in reviewers.get(c.id, ()) if r.decided_on > at),
+        key=_by_date,
     )
     if later:
         source, court = rulings[later[0].reviews_id], later[0].court
@@ -887,30 +923,52 @@ def _summarise(policy: PolicyFacts, parts: Sequence[PartStatus]) -> tuple[Status
     return code, label, headline
 
 
+def _not_yet_issued(policy: PolicyFacts, at: datetime.date) -> PolicyStatus:
+    code = StatusCode.NOT_YET_ISSUED
+    text = f"Not yet issued (issued {_format_issued(policy)})."
+    return PolicyStatus(policy.id, at, code, code.label, text)
+
+
+def _court_day(policy: PolicyFacts, at: datetime.date) -> datetime.date:
+    """The day whose rulings count on `at`: from the policy's end, the end day."""
+    end = policy.end
+    return end[0] if end and at >= end[0] else at
+
+
+def _from_positions(
+    policy: PolicyFacts,
+    positions: Sequence[_Position],
+    rulings: Mapping[int, RulingFacts],
+    at: datetime.date,
+    reviewers: Mapping[int, Sequence[RulingFacts]],
+) -> tuple[PolicyStatus, list[str]]:
+    court_day = _court_day(policy, at)
+    parts, warnings = [], []
+    for part, position in zip(_parts_of(policy), positions, strict=True):
+        warnings.extend(position.warnings)
+        parts.append(_part_status(policy, part, position, rulings, court_day, reviewers))
+    code, label, headline = _summarise(policy, parts)
+    end = policy.end
+    if end and at >= end[0]:
+        last = headline[0].lower() + headline[1:]
+        headline = f"{end[1]}. Last court status: {last}"
+        code, label = StatusCode.ENDED, StatusCode.ENDED.label
+    return _status(policy, at, code, label, headline, parts), warnings
+
+
 def _snapshot(
     policy: PolicyFacts,
     effects: Mapping[int, list[EffectFacts]],
     rulings: Mapping[int, RulingFacts],
     at: datetime.date,
+    reviewers: Mapping[int, Sequence[RulingFacts]] | None = None,
 ) -> tuple[PolicyStatus, list[str]]:
     if at < policy.issued_on:
-        code = StatusCode.NOT_YET_ISSUED
-        text = f"Not yet issued (issued {_format_issued(policy)})."
-        return PolicyStatus(policy.id, at, code, code.label, text), []
-    end = policy.end
-    court_day = min(at, end[0]) if end and at >= end[0] else at
-    parts, warnings = [], []
-    for part in _parts_of(policy):
-        position = _position(part.slug, effects, rulings, court_day)
-        warnings.extend(position.warnings)
-        parts.append(_part_status(policy, part, position, rulings, court_day))
-    code, label, headline = _summarise(policy, parts)
-    if end and at >= end[0]:
-        last = headline[0].lower() + headline[1:]
-        headline = f"{end[1]}. Last court status: {last}"
-        code, label = StatusCode.ENDED, StatusCode.ENDED.label
-    status = _status(policy, at, code, label, headline, parts)
-    return status, warnings
+        return _not_yet_issued(policy, at), []
+    court_day = _court_day(policy, at)
+    positions = [_position(p.slug, effects, rulings, court_day) for p in _parts_of(policy)]
+    reviewers = _reviewers(rulings) if reviewers is None else reviewers
+    return _from_positions(policy, positions, rulings, at, reviewers)
 
 
 def _status(
@@ -939,6 +997,7 @@ def _status(
         blocks=blocks,
         appeal=appeal,
         parts=tuple(parts) if policy.parts else (),
+        every_part=tuple(parts),
         protections=protections,
         circuits=circuits,
         split=any(part.split for part in parts),
@@ -1010,6 +1069,27 @@ def change_days(
     return sorted(d for d in days if d >= policy.issued_on)
 
 
+def _index(
+    effects: Iterable[EffectFacts], rulings: Iterable[RulingFacts]
+) -> tuple[dict[int, list[EffectFacts]], dict[int, RulingFacts]]:
+    by_ruling: dict[int, list[EffectFacts]] = defaultdict(list)
+    for effect in effects:
+        by_ruling[effect.ruling.id].append(effect)
+    known = {r.id: r for r in rulings}
+    for ruling_id, effect_list in by_ruling.items():
+        known[ruling_id] = effect_list[0].ruling
+    return by_ruling, known
+
+
+def _review_warnings(rulings: Iterable[RulingFacts]) -> list[str]:
+    return [
+        f"Ruling {r.id} reviews ruling {r.reviews_id} but records no disposition; "
+        "read as leaving it in place."
+        for r in sorted(rulings, key=_by_date)
+        if r.reviews_id is not None and not r.disposition
+    ]
+
+
 def derive(
     policy: PolicyFacts,
     effects: Iterable[EffectFacts],
@@ -1023,30 +1103,71 @@ def derive(
     `rulings` adds rulings with no effect on this policy that still matter: those reviewing a
     ruling that has an effect (an en banc order vacating a panel, an appeal decided after
     `as_of`). Rulings decided after `as_of` are only used as evidence of an appeal.
+
+    This is the reference: every date worked out from scratch. `sweep` gives the same statuses
+    for every date in one pass, for storing.
     """
-    by_ruling: dict[int, list[EffectFacts]] = defaultdict(list)
-    for effect in effects:
-        by_ruling[effect.ruling.id].append(effect)
-    known = {r.id: r for r in rulings}
-    for ruling_id, effect_list in by_ruling.items():
-        known[ruling_id] = effect_list[0].ruling
-    now, warnings = _snapshot(policy, by_ruling, known, as_of)
+    by_ruling, known = _index(effects, rulings)
+    reviewers = _reviewers(known)
+    now, warnings = _snapshot(policy, by_ruling, known, as_of, reviewers)
 
     history: list[Change] = []
     if with_history:
         previous = None
         for day in [d for d in change_days(policy, by_ruling, known) if d <= as_of]:
-            snap = now if day == as_of else _snapshot(policy, by_ruling, known, day)[0]
+            snap = now if day == as_of else _snapshot(policy, by_ruling, known, day, reviewers)[0]
             if snap.key() != previous:
                 previous = snap.key()
-                that_day = tuple(
-                    sorted((r for r in known.values() if r.decided_on == day), key=_by_date)
+                history.append(
+                    Change(day, snap.code, snap.label, snap.headline, _decided(known, day))
                 )
-                history.append(Change(day, snap.code, snap.label, snap.headline, that_day))
-    for r in known.values():
-        if r.decided_on <= as_of and r.reviews_id is not None and not r.disposition:
-            warnings.append(
-                f"Ruling {r.id} reviews ruling {r.reviews_id} but records no disposition; "
-                "read as leaving it in place."
-            )
+    if as_of >= policy.issued_on:  # before, nothing is read
+        warnings += _review_warnings(r for r in known.values() if r.decided_on <= as_of)
     return replace(now, history=tuple(history), warnings=tuple(dict.fromkeys(warnings)))
+
+
+def _decided(rulings: Mapping[int, RulingFacts], day: datetime.date) -> tuple[RulingFacts, ...]:
+    return tuple(sorted((r for r in rulings.values() if r.decided_on == day), key=_by_date))
+
+
+def sweep(
+    policy: PolicyFacts,
+    effects: Iterable[EffectFacts],
+    rulings: Iterable[RulingFacts] = (),
+) -> Iterator[tuple[datetime.date, PolicyStatus, list[str]]]:
+    """The policy's status on each day it can change, in date order, as (day, status, warnings):
+    each status holds from its day until the next one's, the last one for good. The first day
+    is `datetime.date.min` (not yet issued).
+
+    The same statuses as `derive` on each of those days (tests/test_status_store.py checks it),
+    without history, in one pass: each day applies only the rulings decided since the day
+    before, and the rulings are replayed from the start only on a day whose rulings change
+    which earlier rulings are still good law (a reversal, a vacatur).
+    """
+    by_ruling, known = _index(effects, rulings)
+    reviewers = _reviewers(known)
+    depth = {pk: _depth(r, known) for pk, r in known.items()}
+    parts = _parts_of(policy)
+    order = sorted(known.values(), key=lambda r: (r.decided_on, depth[r.id], r.id))
+    yield datetime.date.min, _not_yet_issued(policy, datetime.date.min), []
+
+    positions: list[_Position] = []
+    undone: dict[int, RulingFacts] | None = None
+    done = 0  # rulings of `order` already applied (or passed over as undone)
+    for day in change_days(policy, by_ruling, known):
+        court_day = _court_day(policy, day)
+        new = []
+        while done < len(order) and order[done].decided_on <= court_day:
+            new.append(order[done])
+            done += 1
+        if undone is None or any(r.reviews_id is not None for r in new):
+            now_undone = undone_rulings(known, court_day)
+            if now_undone != undone:
+                undone = now_undone
+                positions = [_position(p.slug, by_ruling, known, court_day, undone) for p in parts]
+                new = []
+        for part, position in zip(parts, positions, strict=True):
+            _advance(position, part.slug, by_ruling, [r for r in new if r.id not in undone])
+        status, warnings = _from_positions(policy, positions, known, day, reviewers)
+        warnings += _review_warnings(order[:done])
+        yield day, status, list(dict.fromkeys(warnings))

@@ -36,9 +36,39 @@ from cases.status.core import (
 )
 
 
-def policy_status(policy: Policy, as_of: datetime.date | None = None) -> PolicyStatus:
-    """One policy's status on `as_of` (today if not given), with its history."""
-    return statuses_for([policy], as_of, with_history=True)[policy.pk]
+def _loops(links: dict) -> list[list]:
+    """Each loop in a graph where every node points to at most one other, as the nodes on it."""
+    loops, done = [], set()
+    for start in links:
+        path, seen = [], set()
+        node = start
+        while node is not None and node not in done and node not in seen:
+            seen.add(node)
+            path.append(node)
+            node = links.get(node)
+        if node in seen:
+            loops.append(path[path.index(node) :])
+        done |= seen
+    return loops
+
+
+def loop_problems() -> list[str]:
+    """Loops in appeal routes or review chains (the database refuses them, but a restore or a
+    change in SQL could bring one back): the rules cut each loop, and editors are told."""
+    routes = dict(Court.objects.filter(appeals_to__isnull=False).values_list("pk", "appeals_to"))
+    reviews = dict(Ruling.objects.filter(reviews__isnull=False).values_list("pk", "reviews"))
+    problems = [
+        "The appeal route loops: " + " → ".join(loop + loop[:1]) + "; the status rules cut it "
+        "where it meets itself. Fix the courts' 'appeals to'."
+        for loop in _loops(routes)
+    ]
+    problems += [
+        "The review chain loops: rulings "
+        + " → ".join(str(pk) for pk in loop + loop[:1])
+        + "; the status rules ignore the link that closes it. Fix the rulings' 'reviews'."
+        for loop in _loops(reviews)
+    ]
+    return problems
 
 
 def court_facts_by_id() -> dict[str, CourtFacts]:
@@ -61,6 +91,53 @@ def court_facts_by_id() -> dict[str, CourtFacts]:
     return facts
 
 
+def _ruling_facts(
+    rulings: dict[int, Ruling], courts: dict[str, CourtFacts]
+) -> dict[int, RulingFacts]:
+    """The facts of the given rulings, with their published lawsuits (two queries)."""
+    published = PublicationState.PUBLISHED
+    links = list(
+        Ruling.lawsuits.through.objects.filter(
+            ruling_id__in=rulings, lawsuit__publication_state=published
+        ).values_list("ruling_id", "lawsuit_id")
+    )
+    suits: dict[int, LawsuitFacts] = {}
+    suit_ids = {suit_id for _, suit_id in links}
+    if suit_ids:
+        last_published = Max("rulings__decided_on", filter=Q(rulings__publication_state=published))
+        for suit_id, caption, status, last in (
+            Lawsuit.objects.filter(pk__in=suit_ids)
+            .annotate(last=last_published)
+            .values_list("pk", "caption", "status", "last")
+        ):
+            suits[suit_id] = LawsuitFacts(suit_id, caption, status == LawsuitStatus.ON_APPEAL, last)
+    suits_of: dict[int, list[LawsuitFacts]] = defaultdict(list)
+    for ruling_id, suit_id in links:
+        suits_of[ruling_id].append(suits[suit_id])
+    return {
+        pk: RulingFacts(
+            id=pk,
+            court=courts[r.court_id],
+            decided_on=r.decided_on,
+            kind=r.kind,
+            outcome=r.outcome,
+            reviews_id=r.reviews_id,
+            disposition=r.disposition,
+            lawsuits=tuple(sorted(suits_of[pk], key=lambda s: s.id)),
+        )
+        for pk, r in rulings.items()
+    }
+
+
+def rulings_by_id(ids: Iterable[int], courts: dict[str, CourtFacts]) -> dict[int, RulingFacts]:
+    """The facts of the given (published) rulings, keyed by id, in three queries at most."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    rows = Ruling.objects.filter(pk__in=ids, publication_state=PublicationState.PUBLISHED)
+    return _ruling_facts({r.pk: r for r in rows}, courts)
+
+
 def policy_facts(policy: Policy, parts: Iterable[PolicyPart] = ()) -> PolicyFacts:
     parent = policy.parent
     return PolicyFacts(
@@ -78,19 +155,17 @@ def policy_facts(policy: Policy, parts: Iterable[PolicyPart] = ()) -> PolicyFact
     )
 
 
-def statuses_for(
+def inputs_for(
     policies: Iterable[Policy],
-    as_of: datetime.date | None = None,
-    *,
-    with_history: bool = False,
-) -> dict[int, PolicyStatus]:
-    """Every given policy's status on `as_of` (today if not given), keyed by policy id.
+) -> dict[int, tuple[PolicyFacts, list[EffectFacts], list[RulingFacts]]]:
+    """What the rules read for each given policy, keyed by policy id: the policy, its effects
+    and the other rulings that matter to it (those reviewing one of its rulings, however far
+    up the chain).
 
     A fixed number of queries however many policies: the courts, the parts, the effects with
     their rulings, the effects' parts and protected jurisdictions, every published ruling that
     reviews another, the rulings' lawsuits and those lawsuits' state.
     """
-    as_of = as_of or timezone.localdate()
     policies = list(policies)
     if not policies:
         return {}
@@ -130,38 +205,7 @@ def statuses_for(
     ruling_rows = {row.ruling.pk: row.ruling for row in effect_rows} | {
         r.pk: r for r in review_rows
     }
-    links = list(
-        Ruling.lawsuits.through.objects.filter(
-            ruling_id__in=ruling_rows, lawsuit__publication_state=published
-        ).values_list("ruling_id", "lawsuit_id")
-    )
-    suits: dict[int, LawsuitFacts] = {}
-    suit_ids = {suit_id for _, suit_id in links}
-    if suit_ids:
-        last_published = Max("rulings__decided_on", filter=Q(rulings__publication_state=published))
-        for suit_id, caption, status, last in (
-            Lawsuit.objects.filter(pk__in=suit_ids)
-            .annotate(last=last_published)
-            .values_list("pk", "caption", "status", "last")
-        ):
-            suits[suit_id] = LawsuitFacts(suit_id, caption, status == LawsuitStatus.ON_APPEAL, last)
-    suits_of: dict[int, list[LawsuitFacts]] = defaultdict(list)
-    for ruling_id, suit_id in links:
-        suits_of[ruling_id].append(suits[suit_id])
-
-    facts = {
-        pk: RulingFacts(
-            id=pk,
-            court=courts[r.court_id],
-            decided_on=r.decided_on,
-            kind=r.kind,
-            outcome=r.outcome,
-            reviews_id=r.reviews_id,
-            disposition=r.disposition,
-            lawsuits=tuple(sorted(suits_of[pk], key=lambda s: s.id)),
-        )
-        for pk, r in ruling_rows.items()
-    }
+    facts = _ruling_facts(ruling_rows, courts)
     reviewers: dict[int, list[int]] = defaultdict(list)
     for r in review_rows:
         reviewers[r.reviews_id].append(r.pk)
@@ -193,11 +237,24 @@ def statuses_for(
                 if reviewer not in related:
                     related.add(reviewer)
                     todo.append(reviewer)
-        result[policy.pk] = derive(
+        result[policy.pk] = (
             policy_facts(policy, parts_of[policy.pk]),
             effects,
-            as_of,
             [facts[pk] for pk in related],
-            with_history=with_history,
         )
     return result
+
+
+def computed_statuses(
+    policies: Iterable[Policy],
+    as_of: datetime.date | None = None,
+    *,
+    with_history: bool = False,
+) -> dict[int, PolicyStatus]:
+    """Every given policy's status on `as_of` (today if not given), worked out from the rulings
+    now: the reference the stored statuses are checked against (`statuses_for` reads those)."""
+    as_of = as_of or timezone.localdate()
+    return {
+        pk: derive(facts, effects, as_of, related, with_history=with_history)
+        for pk, (facts, effects, related) in inputs_for(policies).items()
+    }

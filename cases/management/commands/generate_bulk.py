@@ -53,6 +53,7 @@ from cases.models import (
     RulingScope,
     Source,
 )
+from cases.status import rebuild
 
 PREFIX = "synthetic-"
 MARK = "[synthetic]"
@@ -226,6 +227,10 @@ DELETE_SYNTHETIC = [
     f"DELETE FROM cases_policy_programs WHERE policy_id IN ({_slugs('cases_policy')})",
     f"DELETE FROM cases_policy_targets WHERE policy_id IN ({_slugs('cases_policy')})",
     f"DELETE FROM cases_policy_sources WHERE policy_id IN ({_slugs('cases_policy')})",
+    *(
+        f"DELETE FROM {table} WHERE policy_id IN ({_slugs('cases_policy')})"
+        for table in ("cases_statusinterval", "cases_statusblock", "cases_statusproblem")
+    ),
     f"DELETE FROM cases_policy WHERE slug LIKE '{PREFIX}%'",
     f"DELETE FROM cases_jurisdiction_sources WHERE jurisdiction_id IN "
     f"({_slugs('cases_jurisdiction')})",
@@ -295,6 +300,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), models):
                     cursor.execute(sql)
+            # The rows went in by COPY, past the signals that store statuses: store them now.
+            rebuild()
         if connection.vendor == "postgresql":
             # Statistics for the planner and, outside a transaction, the visibility map that
             # lets a count be answered from an index alone, as autovacuum would in time.
