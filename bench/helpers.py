@@ -30,12 +30,12 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from cases import exports, views  # noqa: E402
+from cases import exports, selectors, views  # noqa: E402
 from cases.models import Court, Lawsuit, Policy, Ruling  # noqa: E402
 
 
 def export_url(rows: int) -> None:
-    qs = views.published_rulings().order_by("-decided_on", "-id")
+    qs = selectors.published_rulings().order_by("-decided_on", "-id")
     dates = list(qs.values_list("decided_on", flat=True)[rows - 1 : rows])
     if not dates:
         print("-", qs.count())  # fewer rulings than asked for: all of them

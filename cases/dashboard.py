@@ -6,7 +6,6 @@ changed. `?as_of=YYYY-MM-DD` shows the statuses and the chart as they stood on t
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -18,17 +17,17 @@ from django.views.decorators.http import require_safe
 
 from cases import status
 from cases.caching import request_version
+from cases.circuits import circuits_for
+from cases.listing import as_of_param, bad_as_of
 from cases.models import CourtLevel, RulingOutcome
-from cases.status_today import statuses_today
-from cases.views import (
-    _as_of,
-    _bad_as_of,
+from cases.selectors import (
+    circuit_order,
     published_lawsuits,
     published_policies,
     published_rulings,
-    ruling_rows,
-    ruling_table_rows,
 )
+from cases.status_today import statuses_today
+from cases.tables import ruling_table_rows, rulings_for_table
 
 # Outcomes in the order the bars stack them: the two sides at the ends, the rest between.
 OUTCOMES = (
@@ -117,8 +116,7 @@ def _court_order(row: dict) -> tuple:
     trial courts by name."""
     level = LEVEL_ORDER.get(row["court__level"], len(LEVEL_ORDER))
     if row["court__level"] == CourtLevel.APPELLATE:
-        number = re.search(r"\d+", row["court_id"])
-        return (level, int(number.group()) if number else 99, row["court__name"])
+        return (level, *circuit_order(row["court_id"], row["court__name"]))
     return (level, 0, row["court__name"])
 
 
@@ -223,15 +221,21 @@ def counts_and_last_changed(
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     try:
-        as_of = _as_of(request)
+        as_of = as_of_param(request)
     except ValueError:
-        return _bad_as_of(request)
+        return bad_as_of(request)
     policies = list(published_policies().order_by("issued_on", "slug"))
     statuses = (
         statuses_today(policies, request_version(request))
         if as_of is None
         else status.summaries_for(policies, as_of)
     )
+    # Each policy's circuits: its holdings and protections, which only the full statuses hold
+    # (the summaries above are code, label and headline).
+    full = status.statuses_for(policies, as_of)
+    ruled = [policy for policy in policies if policy.pk in full]
+    ordered = [full[policy.pk] for policy in ruled]
+    by_circuit = zip(ruled, ordered, circuits_for(ordered, request_version(request)), strict=True)
     counts, changed = counts_and_last_changed(as_of)
     latest = published_rulings().order_by("-decided_on", "-pk")
     if as_of is not None:
@@ -239,7 +243,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "as_of_asked": as_of,
         "policies": [(policy, statuses[policy.pk]) for policy in policies],
-        "latest_rulings": ruling_table_rows(ruling_rows(latest)[:10]),
+        "by_circuit": [
+            (policy, status_, rows)
+            for policy, status_, rows in by_circuit
+            if status_.has_holdings or status_.protections
+        ],
+        "latest_rulings": ruling_table_rows(rulings_for_table(latest)[:10]),
         "counts": counts,
         "chart": rulings_by_court(published_rulings(), as_of),
         "last_changed": changed,

@@ -141,7 +141,8 @@ class Column:
     """One export column.
 
     `source` is a field path, or a function of the database vendor returning an expression.
-    `kind` is one of: text, date, integer, list (several names), url (the record's page),
+    `kind` is one of: text, date, integer, list (several names), records (a JSON array of
+    objects, written as text in CSV: `effect_text`), url (the record's page),
     derived (computed in Python by the spec's `derive`; `source` is None).
     """
 
@@ -262,6 +263,119 @@ def stored_status(field: str) -> Callable[..., Expression]:
     return build
 
 
+# A ruling's effects on published policies, in the policies' order. Each effect as a JSON object
+# (json.dumps' spacing on PostgreSQL, whose COPY path writes it as it comes), or, for the CSV
+# COPY path, as its cell text: see the `effects` column's description.
+_EFFECTS_FROM = (
+    "FROM cases_rulingeffect e JOIN cases_policy p ON p.id = e.policy_id "
+    f'WHERE e.ruling_id = "cases_ruling"."id" AND p.publication_state = {PUBLISHED}'
+)
+_EFFECTS_ORDER = "p.issued_on, p.slug, e.id"
+_PG_PARTS = (
+    "(SELECT string_agg(pp.name, ', ' ORDER BY pp.name, pp.id) FROM cases_rulingeffect_parts ep "
+    "JOIN cases_policypart pp ON pp.id = ep.policypart_id WHERE ep.rulingeffect_id = e.id)"
+)
+_PG_PARTS_JSON = (
+    "COALESCE((SELECT replace(to_json(array_agg(pp.name ORDER BY pp.name, pp.id))::text, "
+    """'","', '", "') FROM cases_rulingeffect_parts ep JOIN cases_policypart pp """
+    "ON pp.id = ep.policypart_id WHERE ep.rulingeffect_id = e.id), '[]')"
+)
+_PG_PROTECTED = (
+    "(SELECT string_agg(j.name, ', ' ORDER BY j.name, j.id) FROM cases_rulingeffect_protected ej "
+    "JOIN cases_jurisdiction j ON j.id = ej.jurisdiction_id WHERE ej.rulingeffect_id = e.id)"
+)
+_PG_PROTECTED_JSON = (
+    "COALESCE((SELECT replace(to_json(array_agg(j.name ORDER BY j.name, j.id))::text, "
+    """'","', '", "') FROM cases_rulingeffect_protected ej JOIN cases_jurisdiction j """
+    "ON j.id = ej.jurisdiction_id WHERE ej.rulingeffect_id = e.id), '[]')"
+)
+_PG_STATES = "regexp_replace(btrim(e.states), '\\s+', ', ', 'g')"
+_PG_STATES_JSON = (
+    "CASE WHEN btrim(e.states) = '' THEN '[]' ELSE replace(to_json("
+    """regexp_split_to_array(btrim(e.states), '\\s+'))::text, '","', '", "') END"""
+)
+
+
+def _protects_sql(states: str, protected: str) -> str:
+    """Who an effect protects, as text (NULL for an effect that protects nobody by itself)."""
+    return (
+        "(CASE e.reach WHEN 'nationwide' THEN 'nationwide' "
+        f"WHEN 'states' THEN 'every government within ' || {states} "
+        f"WHEN 'jurisdictions' THEN {protected} WHEN 'nobody' THEN 'nobody' ELSE NULL END)"
+    )
+
+
+def ruling_effects(vendor: str, *, csv: bool = False) -> RawSQL:
+    """The `effects` column: a JSON array of objects (NULL without effects), or with `csv` (on
+    PostgreSQL) the cell's text."""
+    if vendor == "postgresql":
+        protects = _protects_sql(_PG_STATES, _PG_PROTECTED)
+        if csv:
+            item = (
+                f"p.short_title || COALESCE(' (' || {_PG_PARTS} || ')', '') || ': ' || e.effect "
+                f"|| COALESCE(' (protects ' || {protects} || ')', '')"
+            )
+            separator = f"'{CSV_LIST_SEPARATOR}'"
+            return RawSQL(
+                f"(SELECT string_agg({item}, {separator} ORDER BY {_EFFECTS_ORDER}) "
+                f"{_EFFECTS_FROM})",
+                [],
+            )
+        item = (
+            """'{"policy": ' || to_json(p.short_title)::text || ', "parts": ' || """
+            f"""{_PG_PARTS_JSON} || ', "effect": ' || to_json(e.effect)::text || """
+            f"""', "protects": ' || COALESCE(to_json({protects})::text, 'null') || """
+            f"""', "states": ' || {_PG_STATES_JSON} || ', "jurisdictions": ' || """
+            f"""{_PG_PROTECTED_JSON} || '}}'"""
+        )
+        return RawSQL(
+            f"(SELECT '[' || string_agg({item}, ', ' ORDER BY {_EFFECTS_ORDER}) || ']' "
+            f"{_EFFECTS_FROM})",
+            [],
+        )
+    # SQLite (no ORDER BY inside aggregates): objects from an ordered subquery; the Python
+    # path reads them and writes them as json.dumps does.
+    parts = (
+        "(SELECT json_group_array(n) FROM (SELECT pp.name AS n FROM cases_rulingeffect_parts ep "
+        "JOIN cases_policypart pp ON pp.id = ep.policypart_id WHERE ep.rulingeffect_id = e.id "
+        "ORDER BY pp.name, pp.id))"
+    )
+    names = (
+        "(SELECT {agg} FROM (SELECT j.name AS n FROM cases_rulingeffect_protected ej "
+        "JOIN cases_jurisdiction j ON j.id = ej.jurisdiction_id WHERE ej.rulingeffect_id = e.id "
+        "ORDER BY j.name, j.id))"
+    )
+    # The codes separated by single spaces (SQLite has no regexp_replace): tabs and runs of up
+    # to eight spaces collapsed.
+    codes = (
+        "replace(replace(replace(trim(replace(e.states, char(9), ' ')), '   ', ' '), '  ', ' '), "
+        "'  ', ' ')"
+    )
+    states = f"replace({codes}, ' ', ', ')"
+    states_json = (
+        f"CASE WHEN {codes} = '' THEN json_array() "
+        f"""ELSE '["' || replace({codes}, ' ', '","') || '"]' END"""
+    )
+    protects = _protects_sql(states, names.format(agg="group_concat(n, ', ')"))
+    item = (
+        f"json_object('policy', p.short_title, 'parts', json({parts}), 'effect', e.effect, "
+        f"'protects', {protects}, 'states', json({states_json}), "
+        f"'jurisdictions', json({names.format(agg='json_group_array(n)')}))"
+    )
+    return RawSQL(
+        f"(SELECT json_group_array(json(o)) FROM (SELECT {item} AS o {_EFFECTS_FROM} "
+        f"ORDER BY {_EFFECTS_ORDER}))",
+        [],
+    )
+
+
+def effect_text(effect: dict) -> str:
+    """An effect as its CSV cell writes it: 'EO 13768 (notice): blocks (protects nationwide)'."""
+    parts = f" ({', '.join(effect['parts'])})" if effect["parts"] else ""
+    protects = f" (protects {effect['protects']})" if effect["protects"] else ""
+    return f"{effect['policy']}{parts}: {effect['effect']}{protects}"
+
+
 RULING_EXPORT = ExportSpec(
     name="rulings",
     list_url_name="cases:ruling-list",
@@ -318,19 +432,15 @@ RULING_EXPORT = ExportSpec(
         ),
         Column(
             "effects",
-            stored_or_related(
-                "effects",
-                related_names(
-                    joins="cases_rulingeffect e JOIN cases_policy p ON p.id = e.policy_id",
-                    where=(
-                        f'e.ruling_id = "cases_ruling"."id" AND p.publication_state = {PUBLISHED}'
-                    ),
-                    name="p.short_title || ': ' || e.effect",
-                    order="p.issued_on, p.slug",
-                ),
-            ),
-            "list",
-            "Each policy the ruling affected, with the effect code (blocks, upholds, ...).",
+            ruling_effects,
+            "records",
+            "What the ruling did to each published policy, and who that protects. CSV: one "
+            "'policy (parts): effect (protects who)' per effect, separated by '; ' (parts only "
+            "when it reached some of the policy's parts; 'protects' only for an effect that "
+            "says whom it protects). JSON: an object per effect: policy (short title), parts "
+            "(names; empty for the whole policy), effect (code: blocks, upholds, ...), protects "
+            "('nationwide', 'every government within CA, IL', the jurisdictions' names, "
+            "'nobody', or null), states (codes), jurisdictions (names).",
         ),
         Column(
             "grounds",
@@ -603,6 +713,8 @@ def _python_values(spec: ExportSpec, raw: tuple, base_url: str, derived=None) ->
             value = f"{base_url}{value}/"
         elif column.kind == "list":
             value = value.split(UNIT_SEPARATOR) if value else []
+        elif column.kind == "records":
+            value = json.loads(value) if value else []
         elif isinstance(value, datetime.date):
             value = value.isoformat()
         out.append(value)
@@ -615,7 +727,8 @@ def _csv_cells(values: list) -> list[str]:
         if value is None:
             cells.append("")
         elif isinstance(value, list):
-            cells.append(neutralise(CSV_LIST_SEPARATOR.join(value)))
+            texts = [effect_text(v) if isinstance(v, dict) else v for v in value]
+            cells.append(neutralise(CSV_LIST_SEPARATOR.join(texts)))
         elif isinstance(value, str):
             cells.append(neutralise(value))
         else:
@@ -808,6 +921,8 @@ class JsonRecord(Func):
             elif column.kind == "url":
                 value = f"to_json(%s || ({sql})::text || '/')::text"
                 own = (self.url_prefix, *own)
+            elif column.kind == "records":
+                value = f"COALESCE({sql}, '[]')"  # already JSON, as json.dumps writes it
             elif column.kind == "list":
                 # Array elements are strings, so '","' only ever separates two of them.
                 value = (
@@ -968,8 +1083,10 @@ def export_response(
     site_root: str,
     version: DataVersion | None = None,
     as_of: datetime.date | None = None,
+    stem: str = "",
 ) -> StreamingHttpResponse:
-    """Stream the whole queryset as `fmt` (csv or json) with a dated filename.
+    """Stream the whole queryset as `fmt` (csv or json), named `<stem>-<today>.<fmt>` (the
+    stem says what the file holds; the list's name when not given).
 
     `site_root` is the absolute URL of the site's root without a trailing slash
     (e.g. "https://tracker.example"), used for each row's permanent link; `version` is the
@@ -984,6 +1101,6 @@ def export_response(
         stream = copy_json_stream if copy_supported(spec) else json_stream
     rows = stream(spec, queryset, base_url, version)
     response = StreamingHttpResponse(rows, content_type=FORMATS[fmt])
-    filename = f"{spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    filename = f"{stem or spec.name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

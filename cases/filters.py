@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
@@ -37,6 +37,7 @@ from cases.models import (
     RulingScope,
 )
 from cases.rendering import FilterFormRenderer
+from cases.selectors import circuit_courts_now
 from cases.status import StatusCode, summaries_for
 from cases.status_today import statuses_today
 
@@ -279,6 +280,9 @@ class TrackerFilterSet(django_filters.FilterSet):
             queryset = sort.order(queryset, self.form.cleaned_data.get("sort"))
         return queryset
 
+    def keep(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # a choice of how the form is shown, not of the records
+
     def filter_related(self, queryset: QuerySet, name: str, value) -> QuerySet:
         raise NotImplementedError  # each FilterSet that uses SlugChoiceFilter defines its own
 
@@ -316,20 +320,56 @@ def _circuits_now(version: DataVersion | None) -> list:
     return until_next_change(version, "circuits", circuit_choices)
 
 
-def circuit_courts() -> dict[str, list[str]]:
-    """Each court of appeals' id, with its own id and those of the courts whose appeals go to it."""
-    courts: dict[str, list[str]] = {}
-    rows = Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
-    for pk, level, appeals_to in rows:
-        if level == CourtLevel.APPELLATE:
-            courts.setdefault(pk, []).append(pk)
-        if appeals_to:
-            courts.setdefault(appeals_to, []).append(pk)
-    return courts
+# --- The filtering vocabulary: the lists' FilterSets and the timeline narrow records with these,
+# so `court`, `circuit`, `policy`, `program` and `lawsuit` mean the same everywhere.
 
 
-def _circuit_courts_now(version: DataVersion | None) -> dict[str, list[str]]:
-    return until_next_change(version, "circuit-courts", circuit_courts)
+def in_courts(
+    queryset: QuerySet,
+    courts: Iterable[str] = (),
+    circuit: str | None = None,
+    version: DataVersion | None = None,
+    field: str = "court_id",
+) -> QuerySet:
+    """Records whose `field` (a court id) is one of `courts` (if given) and in `circuit`: the
+    court of appeals and the courts whose appeals go to it (if given)."""
+    courts = list(courts)
+    if courts:
+        queryset = queryset.filter(**{f"{field}__in": courts})
+    if circuit:
+        # The circuit's courts by id, from a list kept until the data next changes: the
+        # rulings' (or lawsuits') court index then serves the filter and its count, no join.
+        members = circuit_courts_now(version).get(circuit, [circuit])
+        queryset = queryset.filter(**{f"{field}__in": members})
+    return queryset
+
+
+def rulings_with_effect_on(queryset: QuerySet, *, policies=(), programs=()) -> QuerySet:
+    """Rulings with an effect on one of the published `policies`, or on a published policy
+    conditioning one of the `programs` (records or primary keys)."""
+    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
+    if policies:
+        queryset = queryset.filter(Exists(effects.filter(policy__in=list(policies))))
+    if programs:
+        queryset = queryset.filter(Exists(effects.filter(policy__programs__in=list(programs))))
+    return queryset
+
+
+def rulings_in(queryset: QuerySet, lawsuits) -> QuerySet:
+    """Rulings issued in one of `lawsuits`."""
+    links = Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit__in=lawsuits)
+    return queryset.filter(Exists(links))
+
+
+def lawsuits_challenging(queryset: QuerySet, *, policies=(), programs=()) -> QuerySet:
+    """Lawsuits challenging one of the published `policies`, or a published policy
+    conditioning one of the `programs`."""
+    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"), **PUBLIC_POLICY)
+    if policies:
+        queryset = queryset.filter(Exists(challenged.filter(policy__in=list(policies))))
+    if programs:
+        queryset = queryset.filter(Exists(challenged.filter(policy__programs__in=list(programs))))
+    return queryset
 
 
 class CourtField(forms.MultipleChoiceField):
@@ -356,27 +396,42 @@ class CourtFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, choices=[], **kwargs)
 
 
+class CircuitField(django_filters.fields.ChoiceField):
+    """A court of appeals' id (`ca7`), from the circuits kept until the data next changes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = CachedChoices(_circuits_now)
+        kwargs.setdefault("label", "Circuit")
+        super().__init__(*args, **kwargs)
+
+
 class CircuitFilter(django_filters.ChoiceFilter):
     """`circuit=ca7`: the court of appeals and every court whose appeals go to it."""
 
     def __init__(self, *args, court_field: str = "court", **kwargs):
         self.court_field = court_field
         kwargs.setdefault("help_text", "A court of appeals and the courts under it")
-        super().__init__(*args, choices=CachedChoices(_circuits_now), label="Circuit", **kwargs)
+        super().__init__(*args, label="Circuit", **kwargs)
+
+    field_class = CircuitField
 
     def filter(self, queryset, value: str | None):
         if not value:
             return queryset
-        if self.court_field == "pk":
-            return queryset.filter(Q(pk=value) | Q(appeals_to_id=value))
-        # The circuit's courts by id, from a list kept until the data next changes: the
-        # rulings' (or lawsuits') court index then serves the filter and its count, no join.
-        courts = _circuit_courts_now(self.parent.data_version).get(value, [value])
-        return queryset.filter(**{f"{self.court_field}_id__in": courts})
+        field = "pk" if self.court_field == "pk" else f"{self.court_field}_id"
+        return in_courts(queryset, circuit=value, version=self.parent.data_version, field=field)
+
+
+def all_courts_filter() -> StrictBooleanFilter:
+    """`all_courts=true`: the form lists every court, not only those with a match (facets)."""
+    return StrictBooleanFilter(
+        method="keep", label="Show all courts", widget=forms.HiddenInput, required=False
+    )
 
 
 class RulingFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
+    all_courts = all_courts_filter()
     circuit = CircuitFilter(help_text="A court of appeals and the district courts under it")
     kind = django_filters.MultipleChoiceFilter(
         distinct=False,
@@ -450,15 +505,12 @@ class RulingFilter(TrackerFilterSet):
         return queryset
 
     def filter_related(self, queryset, name, value):
-        effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
         if name == "policy":
-            return queryset.filter(Exists(effects.filter(policy=value)))
+            return rulings_with_effect_on(queryset, policies=[value])
         if name == "program":
-            return queryset.filter(Exists(effects.filter(policy__programs=value)))
+            return rulings_with_effect_on(queryset, programs=[value])
         if name == "lawsuit":
-            return queryset.filter(
-                Exists(Lawsuit.rulings.through.objects.filter(ruling=OuterRef("pk"), lawsuit=value))
-            )
+            return rulings_in(queryset, [value])
         return queryset.filter(
             Exists(Ruling.grounds.through.objects.filter(ruling=OuterRef("pk"), ground=value))
         )
@@ -466,6 +518,7 @@ class RulingFilter(TrackerFilterSet):
 
 class LawsuitFilter(TrackerFilterSet):
     court = CourtFilter(field_name="court_id")
+    all_courts = all_courts_filter()
     circuit = CircuitFilter(help_text="Suits filed in a court of appeals' district courts")
     status = django_filters.MultipleChoiceFilter(
         distinct=False,
@@ -505,17 +558,13 @@ class LawsuitFilter(TrackerFilterSet):
         fields: list[str] = []
 
     def filter_related(self, queryset, name, value):
-        challenged = Lawsuit.policies.through.objects.filter(
-            lawsuit=OuterRef("pk"), **PUBLIC_POLICY
-        )
         if name == "program":
-            links = challenged.filter(policy__programs=value)
-        elif name == "policy":
-            links = challenged.filter(policy=value)
-        else:
-            links = Lawsuit.plaintiffs.through.objects.filter(
-                lawsuit=OuterRef("pk"), jurisdiction=value
-            )
+            return lawsuits_challenging(queryset, programs=[value])
+        if name == "policy":
+            return lawsuits_challenging(queryset, policies=[value])
+        links = Lawsuit.plaintiffs.through.objects.filter(
+            lawsuit=OuterRef("pk"), jurisdiction=value
+        )
         return queryset.filter(Exists(links))
 
 

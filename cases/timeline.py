@@ -25,6 +25,12 @@ court       policies challenged by a      suits filed in the court     rulings o
 circuit     as court, for the circuit     as court, for the circuit    as court, for the circuit
 =========== ============================= ============================ ==========================
 
+The record and court filters narrow each kind of record with the functions the lists' FilterSets
+use (`filters.in_courts`, `rulings_with_effect_on`, `rulings_in`, `lawsuits_challenging`), so
+`?court=ilnd` or `?policy=...` keeps here exactly the rulings and suits the lists keep. The court
+choices are grouped by circuit, each with the number of filings and rulings it would show
+(courts with none left out unless chosen; `all_courts=true` lists them all).
+
 Invalid parameters answer 400 with the form and its errors; nothing falls back silently. The
 page makes the same number of queries however many events it shows.
 """
@@ -38,15 +44,26 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cases.filters import PUBLIC_POLICY, CourtField, StrictDateField
+from cases.caching import DataVersion, request_version
+from cases.facets import court_facet
+from cases.filters import (
+    CircuitField,
+    CourtField,
+    StrictBooleanField,
+    StrictDateField,
+    in_courts,
+    lawsuits_challenging,
+    rulings_in,
+    rulings_with_effect_on,
+)
+from cases.listing import unusable_parameter
 from cases.models import (
     Court,
-    CourtLevel,
     DatePrecision,
     FundingProgram,
     Lawsuit,
@@ -55,8 +72,7 @@ from cases.models import (
     Ruling,
     RulingEffect,
 )
-from cases.views import (
-    _unusable_parameter,
+from cases.selectors import (
     published_lawsuits,
     published_policies,
     published_rulings,
@@ -123,16 +139,16 @@ class TimelineForm(forms.Form):
         help_text="One or more programs",
     )
     court = CourtField(required=False, label="Court", help_text="One or more courts")
-    circuit = forms.ModelChoiceField(
-        Court.objects.filter(level=CourtLevel.APPELLATE).order_by("name"),
+    circuit = CircuitField(
         required=False,
-        to_field_name="id",
-        label="Circuit",
         empty_label="Any circuit",
         help_text="A court of appeals and the courts under it",
     )
     after = StrictDateField(required=False, label="On or after")
     before = StrictDateField(required=False, label="On or before")
+    all_courts = StrictBooleanField(
+        required=False, widget=forms.HiddenInput, label="Show all courts"
+    )
     kind = forms.MultipleChoiceField(
         required=False,
         choices=KIND_CHOICES,
@@ -225,13 +241,9 @@ class Year:
         return sum(len(m.events) for m in self.months)
 
 
-def _in_courts(courts: list[str], circuit: Court | None, field: str) -> Q:
-    condition = Q()
-    if courts:
-        condition &= Q(**{f"{field}__in": courts})
-    if circuit is not None:
-        condition &= Q(**{field: circuit}) | Q(**{f"{field}__appeals_to": circuit})
-    return condition
+def _courts(queryset: QuerySet, data: dict, field: str = "court_id") -> QuerySet:
+    """The `court` and `circuit` filters, as the lists apply them (filters.in_courts)."""
+    return in_courts(queryset, data["court"], data["circuit"], data["version"], field)
 
 
 def _policies(data: dict) -> QuerySet[Policy]:
@@ -255,46 +267,31 @@ def _policies(data: dict) -> QuerySet[Policy]:
             )
         )
     if data["court"] or data["circuit"]:
-        suits = published_lawsuits().filter(
-            _in_courts(data["court"], data["circuit"], "court"), policies=OuterRef("pk")
-        )
-        ruled_on = RulingEffect.objects.filter(
-            _in_courts(data["court"], data["circuit"], "ruling__court"),
-            policy=OuterRef("pk"),
-            ruling__in=published_rulings(),
+        suits = _courts(published_lawsuits(), data).filter(policies=OuterRef("pk"))
+        ruled_on = _courts(
+            RulingEffect.objects.filter(policy=OuterRef("pk"), ruling__in=published_rulings()),
+            data,
+            "ruling__court_id",
         )
         queryset = queryset.filter(Exists(suits) | Exists(ruled_on))
     return queryset
 
 
 def _lawsuits(data: dict) -> QuerySet[Lawsuit]:
-    queryset = published_lawsuits().filter(_in_courts(data["court"], data["circuit"], "court"))
+    """The suits filed, narrowed as /lawsuits/ narrows them (its FilterSet's own functions)."""
+    queryset = _courts(published_lawsuits(), data)
     if data["lawsuit"]:
         queryset = queryset.filter(pk__in=[s.pk for s in data["lawsuit"]])
-    # Links through draft policies do not count: a draft policy is no public link.
-    challenged = Lawsuit.policies.through.objects.filter(lawsuit=OuterRef("pk"), **PUBLIC_POLICY)
-    if data["policy"]:
-        queryset = queryset.filter(Exists(challenged.filter(policy__in=data["policy"])))
-    if data["program"]:
-        queryset = queryset.filter(Exists(challenged.filter(policy__programs__in=data["program"])))
+    queryset = lawsuits_challenging(queryset, policies=data["policy"], programs=data["program"])
     return queryset.select_related("court")
 
 
 def _rulings(data: dict) -> QuerySet[Ruling]:
-    queryset = published_rulings().filter(_in_courts(data["court"], data["circuit"], "court"))
+    """The rulings, narrowed as /rulings/ narrows them (its FilterSet's own functions)."""
+    queryset = _courts(published_rulings(), data)
     if data["lawsuit"]:
-        queryset = queryset.filter(
-            Exists(
-                Lawsuit.rulings.through.objects.filter(
-                    ruling=OuterRef("pk"), lawsuit__in=data["lawsuit"]
-                )
-            )
-        )
-    effects = RulingEffect.objects.filter(ruling=OuterRef("pk"), **PUBLIC_POLICY)
-    if data["policy"]:
-        queryset = queryset.filter(Exists(effects.filter(policy__in=data["policy"])))
-    if data["program"]:
-        queryset = queryset.filter(Exists(effects.filter(policy__programs__in=data["program"])))
+        queryset = rulings_in(queryset, data["lawsuit"])
+    queryset = rulings_with_effect_on(queryset, policies=data["policy"], programs=data["program"])
     return queryset.select_related("court").prefetch_related(
         Prefetch("lawsuits", queryset=published_lawsuits().order_by("filed_on", "slug"))
     )
@@ -308,12 +305,15 @@ def _dated(queryset: QuerySet, field: str, data: dict) -> QuerySet:
     return queryset
 
 
-def events_for(data: dict, limit: int | None = None) -> list[Event]:
+def events_for(
+    data: dict, limit: int | None = None, version: DataVersion | None = None
+) -> list[Event]:
     """The published events the cleaned filters ask for, in date order. Four queries at most:
     policies, their ends, lawsuits, rulings (with their lawsuits prefetched) -- whatever the
     number of events. With `limit`, the first `limit` + 1 events at most (each query reads no
     more than that many rows), so the caller can tell that there are more."""
     kinds = set(data["kind"]) or {POLICY, END, FILING, RULING}
+    data = {**data, "version": version}
 
     def first(queryset: QuerySet, field: str) -> QuerySet:
         queryset = _dated(queryset, field, data).order_by(field, "pk")
@@ -338,6 +338,25 @@ def events_for(data: dict, limit: int | None = None) -> list[Event]:
             events.append(Event(RULING, ruling.decided_on, DatePrecision.DAY, ruling, ruling.pk))
     events.sort(key=lambda event: event.sort_key)
     return events[: limit + 1] if limit is not None else events
+
+
+def court_counts(data: dict, version: DataVersion | None) -> dict[str, int]:
+    """The filings and rulings each court would show under the other filters in force (the
+    court facet's counts), in one grouped query."""
+    data = {**data, "court": [], "version": version}
+    kinds = set(data["kind"]) or {FILING, RULING}
+    queries = []
+    if FILING in kinds:
+        queries.append(_dated(_lawsuits(data), "filed_on", data))
+    if RULING in kinds:
+        queries.append(_dated(_rulings(data).prefetch_related(None), "decided_on", data))
+    grouped = [q.order_by().values("court_id").annotate(n=Count("pk")) for q in queries]
+    counts: dict[str, int] = {}
+    if grouped:
+        union = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
+        for row in union:
+            counts[row["court_id"]] = counts.get(row["court_id"], 0) + row["n"]
+    return counts
 
 
 def group_by_month(events: list[Event]) -> list[Year]:
@@ -395,12 +414,13 @@ def _chosen(form: TimelineForm) -> list[dict]:
         )
     if data["circuit"]:
         circuit = data["circuit"]
+        circuits = {pk: name for pk, name in form.fields["circuit"].choices if pk}
         chosen.append(
             {
                 "name": "Circuit",
-                "value": circuit.name,
-                "url": circuit.get_absolute_url(),
-                "remove": remove("circuit", circuit.pk),
+                "value": circuits.get(circuit, circuit),
+                "url": Court(pk=circuit).get_absolute_url(),
+                "remove": remove("circuit", circuit),
             }
         )
     for name, label in (("after", "On or after"), ("before", "On or before")):
@@ -424,13 +444,13 @@ def _chosen(form: TimelineForm) -> list[dict]:
 
 @require_safe
 def timeline(request: HttpRequest) -> HttpResponse:
-    unusable = _unusable_parameter(request)
+    unusable = unusable_parameter(request)
     form = TimelineForm(QueryDict() if unusable else _form_data(request))
     context: dict[str, Any] = {"filter": {"form": form}, "title": "Timeline"}
     if unusable or not form.is_valid():
         context.update(invalid=True, page_error=unusable)
         return render(request, "cases/timeline.html", context, status=400)
-    events = events_for(form.cleaned_data, limit=PAGE_EVENTS)
+    events = events_for(form.cleaned_data, limit=PAGE_EVENTS, version=request_version(request))
     more = len(events) > PAGE_EVENTS
     events = events[:PAGE_EVENTS]
     later_url = None
@@ -439,6 +459,10 @@ def timeline(request: HttpRequest) -> HttpResponse:
         params = _form_data(request)
         params["after"] = events[-1].date.isoformat()
         later_url = "?" + params.urlencode()
+    version = request_version(request)
+    found = court_counts(form.cleaned_data, version)
+    noun = "matching filings and rulings"
+    form.fields["court"].facet = court_facet(form, form.data, found, noun, version)
     context.update(
         years=group_by_month(events),
         count=len(events),

@@ -60,8 +60,8 @@ class FundingProgramFactory(factory.django.DjangoModelFactory):
         model = FundingProgram
 
     slug = factory.Sequence(lambda n: f"program-{n}")
-    name = factory.Sequence(lambda n: f"Test Grant Program {n}")
-    short_name = factory.Sequence(lambda n: f"TGP {n}")
+    name = factory.Sequence(lambda n: f"Test Grant Program {n:04d}")  # sorts as made
+    short_name = factory.Sequence(lambda n: f"TGP {n:04d}")
 
 
 class JurisdictionFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import exports
 from cases.models import Court, Effect, Ruling
-from cases.views import published_rulings
+from cases.selectors import published_rulings
 from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,
@@ -231,3 +231,25 @@ def test_both_paths_end_lines_with_a_newline(client, nasty_data):
 
     assert text.startswith(b'"slug","url","caption"')
     assert b"\r\n" not in text.replace(b'line two\r\nline three"', b"")
+
+
+@postgresql_only
+def test_copy_and_python_paths_write_byte_identical_json_effects(client, nasty_data, monkeypatch):
+    """A ruling's effects as objects (who each protects) come out the same both ways."""
+    ruling = Ruling.objects.filter(effects__isnull=False).first()
+    effect = ruling.effects.first()
+    effect.reach, effect.states = "states", "CA  IL"
+    effect.save()
+    effect.protected.set([JurisdictionFactory(name='=evil "quoted", name')])
+
+    def json_download() -> bytes:
+        response = client.get("/rulings/?format=json")
+        assert response.status_code == 200
+        return b"".join(response.streaming_content)
+
+    through_copy = json_download()
+    python_path(monkeypatch)
+    through_python = json_download()
+
+    assert through_copy == through_python
+    assert b'"protects": "every government within CA, IL"' in through_copy

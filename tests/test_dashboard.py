@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.dashboard import counts_and_last_changed, rulings_by_court
 from cases.models import Court, Lawsuit, Policy, PublicationState, Ruling, RulingOutcome
-from cases.views import published_rulings
+from cases.selectors import published_rulings
 from tests.factories import LawsuitFactory, PolicyFactory, RulingFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,12 @@ import pytest
 from django.utils import timezone
 
 from cases.exports import EXPORTS, FORMULA_TRIGGERS, neutralise
-from cases.models import Court, Effect
+from cases.models import Court, Effect, Reach
 from tests.factories import (
     JurisdictionFactory,
     LawsuitFactory,
     PolicyFactory,
+    PolicyPartFactory,
     RulingEffectFactory,
     RulingFactory,
 )
@@ -90,7 +91,7 @@ def test_csv_columns_iso_dates_permanent_urls_and_related_names(client, courts):
         row["lawsuits"]
         == "County of Santa Clara v. Trump; City and County of San Francisco v. Trump"
     )
-    assert row["effects"] == "EO 13768 §9(a): blocks"
+    assert row["effects"] == "EO 13768 §9(a): blocks (protects nationwide)"
     assert row["citation"] == "275 F. Supp. 3d 1196"
 
 
@@ -184,3 +185,81 @@ def test_list_pages_link_to_their_downloads_with_the_current_filters(client, cou
     assert "Download CSV (3 rows)" in page
     assert 'href="?court=ilnd&amp;format=csv"' in page
     assert 'href="?court=ilnd&amp;format=json"' in page
+
+
+@pytest.fixture
+def effects(courts):
+    """A ruling that blocks two conditions for two cities, narrows a state-wide block, and
+    upholds a third policy (which protects nobody by itself)."""
+    conditions = PolicyFactory(short_title="FY2017 JAG conditions", slug="a-jag")
+    notice = PolicyPartFactory(policy=conditions, name="notice condition")
+    access = PolicyPartFactory(policy=conditions, name="access condition")
+    order = PolicyFactory(short_title="EO 13768", slug="b-order")
+    preference = PolicyFactory(short_title="COPS preference", slug="c-cops")
+    ruling = RulingFactory(court=courts["ilnd"])
+    blocks = RulingEffectFactory(
+        ruling=ruling, policy=conditions, effect=Effect.BLOCKS, reach=Reach.JURISDICTIONS
+    )
+    blocks.parts.set([notice, access])
+    blocks.protected.set(
+        [JurisdictionFactory(name="City of Evanston"), JurisdictionFactory(name="City of Chicago")]
+    )
+    RulingEffectFactory(
+        ruling=ruling, policy=order, effect=Effect.BLOCKS, reach=Reach.STATES, states=" CA   IL "
+    )
+    RulingEffectFactory(ruling=ruling, policy=preference, effect=Effect.UPHOLDS)
+    return ruling
+
+
+def test_json_effects_are_objects_saying_who_is_protected(client, effects):
+    _, text = download(client, "/rulings/?format=json")
+    (record,) = json.loads(text)
+
+    assert record["effects"] == [
+        {
+            "policy": "FY2017 JAG conditions",
+            "parts": ["access condition", "notice condition"],
+            "effect": "blocks",
+            "protects": "City of Chicago, City of Evanston",
+            "states": [],
+            "jurisdictions": ["City of Chicago", "City of Evanston"],
+        },
+        {
+            "policy": "EO 13768",
+            "parts": [],
+            "effect": "blocks",
+            "protects": "every government within CA, IL",
+            "states": ["CA", "IL"],
+            "jurisdictions": [],
+        },
+        {
+            "policy": "COPS preference",
+            "parts": [],
+            "effect": "upholds",
+            "protects": None,
+            "states": [],
+            "jurisdictions": [],
+        },
+    ]
+
+
+def test_csv_effects_say_who_is_protected(client, effects):
+    _, text = download(client, "/rulings/?format=csv")
+    (row,) = read_csv(text)
+
+    assert row["effects"] == (
+        "FY2017 JAG conditions (access condition, notice condition): blocks "
+        "(protects City of Chicago, City of Evanston); "
+        "EO 13768: blocks (protects every government within CA, IL); "
+        "COPS preference: upholds"
+    )
+
+
+def test_a_ruling_without_effects_has_none(client, courts):
+    RulingFactory(court=courts["ilnd"])
+
+    _, text = download(client, "/rulings/?format=json")
+    _, csv_text = download(client, "/rulings/?format=csv")
+
+    assert json.loads(text)[0]["effects"] == []
+    assert read_csv(csv_text)[0]["effects"] == ""

@@ -3,6 +3,7 @@
 import datetime
 import xml.etree.ElementTree as ET
 
+import feedparser
 import pytest
 
 from cases.models import Court, PublicationState
@@ -83,3 +84,56 @@ def test_pages_advertise_their_feeds(client, rulings):
     assert 'href="/rulings/feed/?court=ilnd"' in page
     lawsuit_page = client.get("/lawsuits/chicago-v-sessions/").content.decode()
     assert 'href="/lawsuits/chicago-v-sessions/feed/"' in lawsuit_page
+
+
+def parsed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    return feed
+
+
+def self_link(feed) -> str:
+    (link,) = [link.href for link in feed.feed.links if link.rel == "self"]
+    return link.removeprefix("http://testserver")
+
+
+def test_a_filtered_feed_keeps_its_filters_in_its_self_link_and_title(client, rulings):
+    feed = parsed(client, "/rulings/feed/?court=ilnd&kind=preliminary_injunction&q=")
+
+    assert self_link(feed) == "/rulings/feed/?court=ilnd&kind=preliminary_injunction"
+    assert feed.feed.title == "Rulings: N.D. Ill., Preliminary injunction"
+    # Subscribing through rel="self" gets the same, filtered entries.
+    again = parsed(client, self_link(feed))
+    assert [e.link for e in again.entries] == [e.link for e in feed.entries]
+    assert len(feed.entries) == 2
+
+
+def test_feed_titles_say_what_each_filter_holds(client, rulings):
+    assert parsed(client, "/rulings/feed/").feed.title == (
+        "Rulings: sanctuary funding litigation tracker"
+    )
+    assert parsed(client, "/rulings/feed/").feed.links[-1].href.endswith("/rulings/feed/")
+    titled = parsed(client, "/rulings/feed/?circuit=ca7&policy=jag-conditions").feed.title
+    assert titled == "Rulings: 7th Cir., Byrne JAG conditions"
+    dated = parsed(client, "/rulings/feed/?decided_after=2018-01-01").feed.title
+    assert dated == "Rulings: decided on or after 2018-01-01"
+
+
+def test_feed_entries_name_the_case(client, rulings):
+    feed = parsed(client, "/rulings/feed/?court=ilnd")
+
+    assert [entry.title for entry in feed.entries] == [
+        "City of Chicago v. Sessions: Preliminary injunction, N.D. Ill., 27 Jul 2018",
+        "City of Chicago v. Sessions: Preliminary injunction, N.D. Ill., 15 Sep 2017",
+    ]
+
+
+def test_lawsuit_and_policy_feeds_point_to_themselves(client, rulings):
+    lawsuit_feed = parsed(client, "/lawsuits/chicago-v-sessions/feed/")
+    assert self_link(lawsuit_feed) == "/lawsuits/chicago-v-sessions/feed/"
+    assert lawsuit_feed.entries[0].title.startswith("City of Chicago v. Sessions: ")
+    assert self_link(parsed(client, "/policies/jag-conditions/feed/")) == (
+        "/policies/jag-conditions/feed/"
+    )

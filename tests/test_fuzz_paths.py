@@ -461,11 +461,11 @@ BROKEN = [
     ("/lawsuits/chicago-v-sessions/", "cases.views.published_lawsuits"),
     ("/policies/sanctuary-eo/", "cases.views.published_policies"),
     ("/courts/ilnd/", "cases.views.render"),  # as a template that fails to render
-    ("/rulings/", "cases.views._list_view"),
+    ("/rulings/", "cases.listing.list_view"),
     ("/rulings/?format=csv", "cases.exports.export_response"),
     ("/timeline/", "cases.timeline.events_for"),
-    ("/rulings/feed/", "cases.feeds._published_rulings"),
-    ("/lawsuits/chicago-v-sessions/feed/", "cases.feeds._published_rulings"),
+    ("/rulings/feed/", "cases.feeds.published_rulings"),
+    ("/lawsuits/chicago-v-sessions/feed/", "cases.feeds.published_rulings"),
 ]
 
 

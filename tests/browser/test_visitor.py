@@ -26,13 +26,18 @@ def case_captions(page: Page) -> list[str]:
     return page.locator(".results table tbody tr td:nth-child(3)").all_inner_texts()
 
 
-def court_select(page: Page):
-    # Django's label_tag adds a colon: "Court:".
-    return page.get_by_label(re.compile(r"^Court:?$"))
+def court_choices(page: Page):
+    """The court facet: a group of checkboxes, grouped by circuit, each with its count."""
+    return page.get_by_role("group", name="Court", exact=True)
+
+
+def court_checkbox(page: Page, court_name: str):
+    # The label is the court's name and its number of matching rulings.
+    return court_choices(page).get_by_label(re.compile(rf"^{re.escape(court_name)} \d+"))
 
 
 def apply_court_filter(page: Page, court_name: str) -> None:
-    court_select(page).select_option(label=court_name)
+    court_checkbox(page, court_name).check()
     page.get_by_role("button", name="Apply filters").click()
 
 
@@ -59,8 +64,8 @@ def test_filter_by_court_then_download_exactly_those_rulings(page: Page, tracker
         link.click()
     download = info.value
     dates = {before, timezone.localdate()}  # the download may straddle midnight
-    assert download.suggested_filename in {f"rulings-{d:%Y-%m-%d}.csv" for d in dates}
-    assert re.fullmatch(r"rulings-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    # Named after what it holds: the rulings of the N.D. Ill., on the server's today.
+    assert download.suggested_filename in {f"rulings-ilnd-{d:%Y-%m-%d}.csv" for d in dates}
     assert download.failure() is None
 
     text = Path(download.path()).read_text(encoding="utf-8-sig")
@@ -137,7 +142,7 @@ def test_remove_link_drops_just_that_filter(page: Page, tracker) -> None:
     expect(page).to_have_url(re.compile(r"/rulings/\?outcome=challengers$"))
     expect(active.locator("li")).to_have_count(1)
     expect(active).to_contain_text("Outcome: For the challengers")
-    expect(court_select(page)).to_have_values([])
+    expect(court_choices(page).locator("input:checked")).to_have_count(0)
     # Every published ruling for the challengers, in any court; the government's win is out.
     captions = case_captions(page)
     assert len(captions) == 4
@@ -151,7 +156,7 @@ def test_filter_form_works_without_javascript(new_context, tracker) -> None:
     page.goto("/rulings/")
     expect(page.locator(".results tbody tr")).to_have_count(5)
 
-    court_select(page).select_option(label=CAND)
+    court_checkbox(page, CAND).check()
     page.get_by_role("group", name="Outcome").get_by_label("For the government").check()
     page.get_by_role("button", name="Apply filters").click()
 

@@ -14,6 +14,7 @@ TYPES = {
     "date": "date (YYYY-MM-DD)",
     "integer": "integer",
     "list": "list (CSV: joined by `; `, JSON: array)",
+    "records": "list of objects (CSV: one text each, joined by `; `; JSON: array of objects)",
     "url": "URL",
     "derived": "text (computed from the rulings)",
 }

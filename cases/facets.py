@@ -1,0 +1,259 @@
+"""Facets: each choice of a list's filter form with the number of matching records it would give,
+under the other filters now applied (the rulings in each court among those of the chosen kind,
+say), read in one grouped query whatever the size of the data.
+
+Court choices come grouped by circuit; courts with no match are left out unless chosen, and
+`all_courts=true` (the "show all courts" link) lists every court, so none is out of reach.
+Kinds, outcomes, statuses, policies and programs keep every choice, each with its count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import CharField, Count, Model, QuerySet, Value
+from django.db.models.functions import Cast
+from django.http import QueryDict
+
+from cases import filters
+from cases.caching import DataVersion
+from cases.models import Lawsuit, RulingEffect
+from cases.selectors import court_directory_now
+
+# A count query: given the list's records filtered by every filter but the facet's own, the
+# rows (facet, key, n) of this facet.
+Counter = Callable[[QuerySet], QuerySet]
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    name: str  # the filter's parameter
+    count: Counter
+    noun: str = "records"  # what is counted, for screen readers: "matching rulings"
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    id: str = ""
+
+
+@dataclass
+class FacetGroup:
+    legend: str  # empty for a facet without groups
+    options: list[FacetOption]
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    noun: str
+    groups: list[FacetGroup]
+    multiple: bool  # checkboxes; a single choice is a <select>
+    hidden: int = 0  # choices left out for having no match
+    show_all_url: str = ""  # the same page listing every choice ("show all courts")
+    fewer_url: str = ""  # back to the choices with a match
+    empty_label: str = ""  # a <select>'s "any" choice
+
+    @property
+    def options(self) -> list[FacetOption]:
+        return [option for group in self.groups for option in group.options]
+
+
+def by_column(name: str, column: str) -> Counter:
+    """Counts of the records per value of one of their columns."""
+
+    def count(records: QuerySet) -> QuerySet:
+        return (
+            records.order_by()
+            .annotate(facet=Value(name, output_field=CharField()), key=Cast(column, CharField()))
+            .values("facet", "key")
+            .annotate(n=Count("pk"))
+        )
+
+    return count
+
+
+def through(name: str, model: type[Model], owner: str, key: str, **public) -> Counter:
+    """Counts of the records per related record reached through `model` (a link table): e.g.
+    rulings per policy through their effects. `public` narrows the links to public ones."""
+
+    def count(records: QuerySet) -> QuerySet:
+        return (
+            model.objects.filter(**{f"{owner}__in": records.order_by().values("pk")}, **public)
+            .exclude(**{f"{key}__isnull": True})
+            .annotate(facet=Value(name, output_field=CharField()), key=Cast(key, CharField()))
+            .values("facet", "key")
+            .annotate(n=Count(owner, distinct=True))
+            .order_by()
+        )
+
+    return count
+
+
+def _without(filterset: filters.TrackerFilterSet, name: str) -> QuerySet:
+    """The list's records under every filter in force but `name` (and `sort`): what a choice
+    of `name` would narrow."""
+    queryset = filterset.queryset
+    for param, value in filterset.form.cleaned_data.items():
+        if param in (name, "sort"):
+            continue
+        queryset = filterset.filters[param].filter(queryset, value)
+    return queryset
+
+
+def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) -> dict:
+    """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts)."""
+    if not specs:
+        return {}
+    queries = [spec.count(_without(filterset, spec.name)) for spec in specs]
+    found: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
+    union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    for row in union:
+        found[row["facet"]][row["key"]] = row["n"]
+    return found
+
+
+def _link(params: QueryDict, **changes: str | None) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return "?" + query.urlencode()
+
+
+def court_facet(
+    form: forms.Form,
+    params: QueryDict,
+    found: dict[str, int],
+    noun: str,
+    version: DataVersion | None,
+) -> Facet:
+    """The court choices of a valid `form` (fields `court` and `all_courts`), grouped by
+    circuit, each with its count in `found`."""
+    chosen = set(form.cleaned_data.get("court") or [])
+    show_all = bool(form.cleaned_data.get("all_courts"))
+    directory = court_directory_now(version)
+    names = {court["id"]: court["name"] for court in directory}
+    groups: dict[str, FacetGroup] = {}
+    hidden = 0
+    for court in directory:
+        count = found.get(court["id"], 0)
+        if not (count or court["id"] in chosen or show_all):
+            hidden += 1
+            continue
+        circuit = court["circuit"]
+        if court["level"] == "supreme":
+            legend = "Supreme Court"
+        elif circuit:
+            legend = names.get(circuit, circuit).removeprefix("Court of Appeals for the ")
+        else:
+            legend = "Other courts"
+        option = FacetOption(
+            court["id"], court["name"], count, court["id"] in chosen, f"id_court_{court['id']}"
+        )
+        groups.setdefault(legend, FacetGroup(legend, [])).options.append(option)
+    field_ = form.fields["court"]
+    return Facet(
+        name="court",
+        label=str(field_.label or "Court"),
+        noun=noun,
+        groups=list(groups.values()),
+        multiple=True,
+        hidden=hidden,
+        show_all_url=_link(params, all_courts="true") if hidden else "",
+        fewer_url=_link(params, all_courts=None) if show_all else "",
+    )
+
+
+def _choice_facet(
+    filterset: filters.TrackerFilterSet, name: str, found: dict[str, int], noun: str
+) -> Facet:
+    field_ = filterset.form.fields[name]
+    raw = filterset.data.getlist(name) if hasattr(filterset.data, "getlist") else []
+    chosen = {str(value) for value in raw if value}
+    options = []
+    if isinstance(field_, filters.SlugField):
+        rows = field_.rows(filterset.data_version)  # (slug, label, primary key)
+        for slug, label, pk in rows:
+            options.append(FacetOption(slug, label, found.get(str(pk), 0), slug in chosen))
+    else:
+        for value, label in field_.choices:
+            if value in ("", None):
+                continue
+            options.append(FacetOption(str(value), str(label), found.get(str(value), 0), False))
+            options[-1].selected = str(value) in chosen
+    for index, option in enumerate(options):
+        option.id = f"id_{name}_{index}"
+    return Facet(
+        name=name,
+        label=str(field_.label or name),
+        noun=noun,
+        groups=[FacetGroup("", options)],
+        multiple=bool(getattr(field_.widget, "allow_multiple_selected", False)),
+        empty_label="Any",
+    )
+
+
+def facets_for(
+    filterset: filters.TrackerFilterSet, params: QueryDict, specs: tuple[FacetSpec, ...]
+) -> dict[str, Facet]:
+    """The facets of a valid filterset's form, by field name."""
+    found = counts(filterset, specs)
+    facets = {}
+    for spec in specs:
+        if spec.name == "court":
+            facets["court"] = court_facet(
+                filterset.form, params, found["court"], spec.noun, filterset.data_version
+            )
+        else:
+            facets[spec.name] = _choice_facet(filterset, spec.name, found[spec.name], spec.noun)
+    return facets
+
+
+RULING_FACETS = (
+    FacetSpec("court", by_column("court", "court_id"), "matching rulings"),
+    FacetSpec("kind", by_column("kind", "kind"), "matching rulings"),
+    FacetSpec("outcome", by_column("outcome", "outcome"), "matching rulings"),
+    FacetSpec("scope", by_column("scope", "scope"), "matching rulings"),
+    FacetSpec(
+        "policy",
+        through("policy", RulingEffect, "ruling", "policy_id", **filters.PUBLIC_POLICY),
+        "matching rulings",
+    ),
+    FacetSpec(
+        "program",
+        through("program", RulingEffect, "ruling", "policy__programs", **filters.PUBLIC_POLICY),
+        "matching rulings",
+    ),
+)
+LAWSUIT_FACETS = (
+    FacetSpec("court", by_column("court", "court_id"), "matching lawsuits"),
+    FacetSpec("status", by_column("status", "status"), "matching lawsuits"),
+    FacetSpec(
+        "policy",
+        through(
+            "policy", Lawsuit.policies.through, "lawsuit", "policy_id", **filters.PUBLIC_POLICY
+        ),
+        "matching lawsuits",
+    ),
+    FacetSpec(
+        "program",
+        through(
+            "program",
+            Lawsuit.policies.through,
+            "lawsuit",
+            "policy__programs",
+            **filters.PUBLIC_POLICY,
+        ),
+        "matching lawsuits",
+    ),
+)

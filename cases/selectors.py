@@ -1,0 +1,99 @@
+"""The public reads every page, export and feed starts from: the published records, and which
+courts make up each circuit. Pages import these rather than each other's private helpers, so a
+rule about what the public may see is written once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from cases.caching import DataVersion, until_next_change
+from cases.models import Court, CourtLevel, Lawsuit, Policy, Ruling
+
+
+def published_rulings() -> QuerySet[Ruling]:
+    return Ruling.objects.published()
+
+
+def published_lawsuits() -> QuerySet[Lawsuit]:
+    return Lawsuit.objects.published()
+
+
+def published_policies() -> QuerySet[Policy]:
+    return Policy.objects.published()
+
+
+# --- Circuits -----------------------------------------------------------------------------------
+
+
+def circuit_courts() -> dict[str, list[str]]:
+    """Each court of appeals' id, with its own id and those of the courts whose appeals go to it.
+
+    The one definition of circuit membership: the `circuit` filters of the lists, the timeline
+    and the facets' grouping all read it."""
+    return _circuit_members(
+        Court.objects.order_by("id").values_list("id", "level", "appeals_to_id")
+    )
+
+
+def _circuit_members(rows) -> dict[str, list[str]]:
+    """`circuit_courts()` from (id, level, appeals_to id) rows in id order."""
+    rows = list(rows)
+    courts = {pk: [pk] for pk, level, _ in rows if level == CourtLevel.APPELLATE}
+    for pk, _, appeals_to in rows:
+        if appeals_to in courts:
+            courts[appeals_to].append(pk)
+    return courts
+
+
+def circuit_courts_now(version: DataVersion | None) -> dict[str, list[str]]:
+    """`circuit_courts()`, kept until the data next changes."""
+    return until_next_change(version, "circuit-courts", circuit_courts)
+
+
+def circuit_order(court_id: str, name: str = "") -> tuple[int, str]:
+    """The circuits in number order (1st ... 11th), then D.C. and the Federal Circuit."""
+    number = re.search(r"\d+", court_id)
+    return (int(number.group()) if number else 99, name or court_id)
+
+
+def court_directory() -> list[dict]:
+    """Every court with its circuit (the court of appeals it belongs to; None for the Supreme
+    Court and courts outside the circuits), in the order the court choices list them: the
+    Supreme Court, each circuit (its court of appeals, then its other courts by name), then the
+    rest by name."""
+    rows = list(
+        Court.objects.order_by("id").values_list(
+            "id", "name", "citation_string", "level", "appeals_to_id"
+        )
+    )
+    members = _circuit_members((pk, level, up) for pk, _, _, level, up in rows)
+    circuit_of = {member: circuit for circuit, courts in members.items() for member in courts}
+    courts = [
+        {
+            "id": pk,
+            "name": name,
+            "citation": citation,
+            "level": level,
+            "circuit": circuit_of.get(pk),
+        }
+        for pk, name, citation, level, _ in sorted(rows, key=lambda row: (row[1], row[0]))
+    ]
+    names = {c["id"]: c["name"] for c in courts}
+
+    def order(court: dict) -> tuple:
+        if court["level"] == CourtLevel.SUPREME:
+            return (0, (0, ""), 0, court["name"])
+        if court["circuit"]:
+            circuit = court["circuit"]
+            own = 0 if court["id"] == circuit else 1
+            return (1, circuit_order(circuit, names.get(circuit, "")), own, court["name"])
+        return (2, (0, ""), 0, court["name"])
+
+    return sorted(courts, key=order)
+
+
+def court_directory_now(version: DataVersion | None) -> list[dict]:
+    return until_next_change(version, "court-directory", court_directory)
