@@ -305,9 +305,18 @@ def _protects_sql(states: str, protected: str) -> str:
     )
 
 
-def ruling_effects(vendor: str, *, csv: bool = False) -> RawSQL:
+def ruling_effects(vendor: str, *, csv: bool = False) -> Expression:
     """The `effects` column: a JSON array of objects (NULL without effects), or with `csv` (on
-    PostgreSQL) the cell's text."""
+    PostgreSQL) the cell's text. PostgreSQL keeps both texts in the ruling's export row
+    (migration 0020 builds them with `ruling_effects_subquery`'s SQL), joined once."""
+    if vendor == "postgresql":
+        return F("export_row__effects_csv" if csv else "export_row__effects_json")
+    return ruling_effects_subquery(vendor, csv=csv)
+
+
+def ruling_effects_subquery(vendor: str, *, csv: bool = False) -> RawSQL:
+    """The `effects` column worked out per ruling by a correlated subquery: what SQLite runs,
+    and on PostgreSQL what the export rows must hold (tests/test_export_rows.py)."""
     if vendor == "postgresql":
         protects = _protects_sql(_PG_STATES, _PG_PROTECTED)
         if csv:

@@ -1018,9 +1018,10 @@ class RulingEffect(EditableRecord, TimeStampedModel):
 class RulingExportRow(models.Model):
     """A ruling's related names as its export writes them, kept current by the database.
 
-    On PostgreSQL, triggers (migration 0010) rewrite a ruling's row in the same statement as any
-    change to its lawsuits, effects or grounds, or to the captions, titles, names, dates, slugs
-    or publication states those lists show, so the rulings export reads one row per ruling
+    On PostgreSQL, triggers (migrations 0018 and 0020) rewrite a ruling's row in the same
+    statement as any change to its lawsuits, effects (their parts and protected jurisdictions
+    too) or grounds, or to the captions, titles, names, dates, slugs or publication states
+    those lists show, so the rulings export reads one row per ruling
     through a join instead of a subquery per list per ruling. Each list holds the published
     names in the export's order, separated by U+001F; NULL when there are none. SQLite keeps
     no rows here: its exports gather the names as they go.
@@ -1037,6 +1038,10 @@ class RulingExportRow(models.Model):
     lawsuits = models.TextField(null=True)  # noqa: DJ001
     effects = models.TextField(null=True)  # noqa: DJ001
     grounds = models.TextField(null=True)  # noqa: DJ001
+    # The `effects` export column as written: the JSON array text and the CSV cell text
+    # (migration 0020).
+    effects_json = models.TextField(null=True)  # noqa: DJ001
+    effects_csv = models.TextField(null=True)  # noqa: DJ001
 
     def __str__(self) -> str:
         return f"Export row of ruling {self.ruling_id}"

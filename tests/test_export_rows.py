@@ -125,3 +125,50 @@ def test_json_through_copy_is_the_python_paths_byte_for_byte(
 def test_an_empty_json_export_is_an_empty_list(client, db):
     response = client.get("/rulings/?format=json")
     assert b"".join(response.streaming_content) == b"[\n]\n"
+
+
+def test_the_stored_effects_texts_follow_parts_protections_and_names():
+    """The effects column as written (who is protected, the parts) is kept in the export row
+    (migration 0020) and equals what the correlated subquery builds, after each change."""
+    from cases.models import Reach
+    from tests.factories import JurisdictionFactory, PolicyPartFactory
+
+    def texts() -> dict[int, tuple]:
+        built = {}
+        for csv in (False, True):
+            values = Ruling.objects.annotate(
+                text=exports.ruling_effects_subquery("postgresql", csv=csv)
+            ).values_list("pk", "text")
+            for pk, text in values:
+                built.setdefault(pk, []).append(text)
+        return {pk: tuple(pair) for pk, pair in built.items()}
+
+    def kept() -> dict[int, tuple]:
+        return {
+            row.ruling_id: (row.effects_json, row.effects_csv)
+            for row in RulingExportRow.objects.all()
+        }
+
+    policy = PolicyFactory(short_title="Byrne JAG conditions")
+    part = PolicyPartFactory(policy=policy, slug="notice", name="notice condition")
+    city = JurisdictionFactory(name="City of Chicago")
+    ruling = RulingFactory()
+    effect = RulingEffectFactory(
+        ruling=ruling, policy=policy, effect=Effect.BLOCKS, reach=Reach.JURISDICTIONS
+    )
+    assert kept() == texts()
+    steps = [
+        lambda: effect.parts.add(part),
+        lambda: effect.protected.add(city),
+        lambda: PolicyPartFactory._meta.model.objects.filter(pk=part.pk).update(name="access"),
+        lambda: type(city).objects.filter(pk=city.pk).update(name="City of Evanston"),
+        lambda: RulingEffect.objects.filter(pk=effect.pk).update(reach="states", states="IL  CA"),
+        lambda: effect.protected.clear(),
+        lambda: effect.parts.remove(part),
+        lambda: Policy.objects.filter(pk=policy.pk).update(publication_state="draft"),
+    ]
+    for step in steps:
+        step()
+        assert kept() == texts()
+    # Each step was seen: the texts moved as the record did.
+    assert kept()[ruling.pk] == (None, None)  # the policy is a draft now: no public effect
