@@ -1053,6 +1053,16 @@ class RulingExportRow(models.Model):
 STILL_SO = datetime.date.max
 
 
+def _stretch_meta(prefix: str) -> tuple[list, list]:
+    """For a table of stretches of days: the index every lookup by policy and date reads, and
+    the check that a stretch holds at least one day."""
+    lookup = models.Index(fields=["policy", "valid_from", "valid_to"], name=f"{prefix}_lookup")
+    not_empty = models.CheckConstraint(
+        condition=Q(valid_to__gt=F("valid_from")), name=f"{prefix}_not_empty"
+    )
+    return [lookup], [not_empty]
+
+
 class StatusInterval(models.Model):
     """A policy's status, or one of its parts', over a stretch of days, as `cases.status` derives
     it: from `valid_from` up to the day before `valid_to` (`STILL_SO`: for good).
@@ -1079,15 +1089,7 @@ class StatusInterval(models.Model):
     is_change = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["policy", "valid_from", "valid_to"], name="status_interval_lookup")
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_to__gt=models.F("valid_from")),
-                name="status_interval_not_empty",
-            )
-        ]
+        indexes, constraints = _stretch_meta("status_interval")
 
     def __str__(self) -> str:
         return f"{self.policy_id}/{self.part_slug}: {self.code} from {self.valid_from}"
@@ -1106,15 +1108,7 @@ class StatusBlock(models.Model):
     detail = models.JSONField(default=dict, help_text="Steps, reach, ordered reach and stay.")
 
     class Meta:
-        indexes = [
-            models.Index(fields=["policy", "valid_from", "valid_to"], name="status_block_lookup")
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_to__gt=models.F("valid_from")),
-                name="status_block_not_empty",
-            )
-        ]
+        indexes, constraints = _stretch_meta("status_block")
 
     def __str__(self) -> str:
         return f"{self.policy_id}/{self.part_slug}: block by ruling {self.source}"

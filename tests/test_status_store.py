@@ -48,7 +48,6 @@ from cases.models import (
     StatusProblem,
 )
 from cases.status import (
-    CourtFacts,
     EffectFacts,
     JurisdictionFacts,
     LawsuitFacts,
@@ -73,17 +72,13 @@ from tests.factories import (
     RulingEffectFactory,
     RulingFactory,
 )
+from tests.test_status import CA7, CA9, CAND, ILND, SCOTUS
 
 D = datetime.date.fromisoformat
 START = D("2017-01-01")
 
 # --- sweep == derive, on random dockets (no database) -------------------------------------------
 
-SCOTUS = CourtFacts("scotus", "SCOTUS", CourtLevel.SUPREME)
-CA7 = CourtFacts("ca7", "7th Cir.", CourtLevel.APPELLATE, SCOTUS)
-CA9 = CourtFacts("ca9", "9th Cir.", CourtLevel.APPELLATE, SCOTUS)
-ILND = CourtFacts("ilnd", "N.D. Ill.", CourtLevel.DISTRICT, CA7)
-CAND = CourtFacts("cand", "N.D. Cal.", CourtLevel.DISTRICT, CA9)
 COURTS = [ILND, CAND, CA7, CA9, SCOTUS]
 CHICAGO = JurisdictionFacts(1, "chicago", "City of Chicago")
 REACHES = [
