@@ -44,13 +44,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, QuerySet, Value
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from cases.caching import DataVersion, request_version
-from cases.facets import court_facet
+from cases.facets import Facet, FacetGroup, FacetOption, court_facet
 from cases.filters import (
     CircuitField,
     CourtField,
@@ -359,6 +359,79 @@ def court_counts(data: dict, version: DataVersion | None) -> dict[str, int]:
     return counts
 
 
+def _add(counts: dict[str, int], rows) -> None:
+    for key, n in rows:
+        if key is not None:
+            counts[str(key)] = counts.get(str(key), 0) + n
+
+
+# What each event is grouped by for the policy and program facets.
+FACET_KEYS = {
+    "policy": {POLICY: "pk", END: "pk", FILING: "policies", RULING: "effects__policy"},
+    "program": {
+        POLICY: "programs",
+        END: "programs",
+        FILING: "policies__programs",
+        RULING: "effects__policy__programs",
+    },
+}
+
+
+def choice_counts(data: dict, version: DataVersion | None) -> dict[str, dict[str, int]]:
+    """The events each kind, policy and program would show under the other filters in force
+    (their facets' counts), keyed by kind, policy id and program id: one query per facet (the
+    union of its grouped counts over the kinds of event) whatever the number of events."""
+    found: dict[str, dict[str, int]] = {"kind": {}, "policy": {}, "program": {}}
+    for name in found:
+        own = {**data, name: [], "version": version}
+        policies = _policies(own).order_by()
+        events = {
+            POLICY: _dated(policies, "issued_on", own),
+            END: _dated(policies.filter(ended_on__isnull=False), "ended_on", own),
+            FILING: _dated(_lawsuits(own).order_by(), "filed_on", own),
+            RULING: _dated(_rulings(own).prefetch_related(None).order_by(), "decided_on", own),
+        }
+        grouped = []
+        for kind, queryset in events.items():
+            if own["kind"] and kind not in own["kind"]:
+                continue
+            if name == "kind":
+                key = Value(kind, output_field=CharField())
+            else:
+                key = F(FACET_KEYS[name][kind])
+            grouped.append(
+                queryset.annotate(facet_key=key)
+                .values("facet_key")
+                .annotate(n=Count("pk", distinct=True))
+                .values_list("facet_key", "n")
+            )
+        if grouped:
+            _add(found[name], grouped[0].union(*grouped[1:], all=True))
+    return found
+
+
+def _choice_facet(form: TimelineForm, name: str, found: dict[str, int], noun: str) -> Facet:
+    """A timeline choice (kind, policy, program) with the events it would show."""
+    field_ = form.fields[name]
+    chosen = {str(getattr(value, "slug", value)) for value in form.cleaned_data.get(name) or []}
+    if isinstance(field_, forms.ModelMultipleChoiceField):
+        choices = [(str(r.slug), str(r), str(r.pk)) for r in field_.queryset]
+    else:
+        choices = [(str(value), str(label), str(value)) for value, label in field_.choices]
+    options = [
+        FacetOption(value, label, found.get(key, 0), value in chosen, f"id_{name}_{index}")
+        for index, (value, label, key) in enumerate(choices)
+    ]
+    return Facet(
+        name=name,
+        label=str(field_.label or name),
+        noun=noun,
+        groups=[FacetGroup("", options)],
+        multiple=True,
+        empty_label="Any",
+    )
+
+
 def group_by_month(events: list[Event]) -> list[Year]:
     """Events (already in order) grouped by year, then by month."""
     years = []
@@ -463,6 +536,8 @@ def timeline(request: HttpRequest) -> HttpResponse:
     found = court_counts(form.cleaned_data, version)
     noun = "matching filings and rulings"
     form.fields["court"].facet = court_facet(form, form.data, found, noun, version)
+    for name, counts in choice_counts(form.cleaned_data, version).items():
+        form.fields[name].facet = _choice_facet(form, name, counts, "matching events")
     context.update(
         years=group_by_month(events),
         count=len(events),

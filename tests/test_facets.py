@@ -192,3 +192,20 @@ def test_the_timeline_lists_every_court_on_request(client, rulings):
 
     assert len(court.options) == Court.objects.count()
     assert client.get("/timeline/?all_courts=yes").status_code == 400
+
+
+def test_the_timeline_counts_each_kind_policy_and_program_as_choosing_it_would_show(client, seeded):
+    """Each timeline choice's count is the number of events the timeline shows once it is
+    chosen, the other filters kept."""
+    jag = "/timeline/?policy=byrne-jag-fy2017-conditions"
+    kinds = shown(facet_of(client.get(jag), "kind"))
+    assert set(kinds) == {"policy", "end", "filing", "ruling"} and kinds["ruling"] > 1
+    for kind, count in kinds.items():
+        assert client.get(f"{jag}&kind={kind}").context["count"] == count, kind
+    rulings = "/timeline/?kind=ruling&kind=filing"
+    response = client.get(rulings)
+    for name in ("policy", "program"):
+        counts = shown(facet_of(response, name))
+        assert any(counts.values())
+        for value, count in counts.items():
+            assert client.get(f"{rulings}&{name}={value}").context["count"] == count, value
