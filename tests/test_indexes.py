@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import shared_data
 
 pytestmark = [
     pytest.mark.django_db,
@@ -20,11 +23,16 @@ SEQ_SCAN_ON_RULINGS = re.compile(r"Seq Scan on cases_ruling(?!_)\b")
 SEQ_SCAN_ON_LAWSUITS = re.compile(r"Seq Scan on cases_lawsuit(?!_)\b")
 
 
-@pytest.fixture
-def bulk(db):
+@shared_data
+def bulk():
+    """20,000 synthetic rulings, analysed: built once for the tests of this file (without the
+    statement timeout a page has: on a busy machine one bulk COPY can take longer)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
     call_command("generate_bulk", rulings=20_000, lawsuits=5_000, seed=5, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        cursor.execute(f"SET LOCAL statement_timeout = {settings.STATEMENT_TIMEOUT_MS}")
 
 
 def plans(client, url: str) -> list[str]:
