@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import CharField, Count, Model, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 
 from cases import filters
@@ -32,6 +32,14 @@ class FacetSpec:
     name: str  # the filter's parameter
     count: Counter
     noun: str = "records"  # what is counted, for screen readers: "matching rulings"
+    # A column of a few values (a kind, an outcome): facets of such columns that count the
+    # same records are counted together, in one pass over them (`counts`).
+    few_values_column: str = ""
+
+
+def few_values(name: str, column: str, noun: str) -> FacetSpec:
+    """The facet of a column with a few values (its choices), by counts of its values."""
+    return FacetSpec(name, by_column(name, column), noun, few_values_column=column)
 
 
 @dataclass
@@ -86,8 +94,10 @@ def through(name: str, model: type[Model], owner: str, key: str, **public) -> Co
 
     def count(records: QuerySet) -> QuerySet:
         return (
-            model.objects.filter(**{f"{owner}__in": records.order_by().values("pk")}, **public)
-            .exclude(**{f"{key}__isnull": True})
+            model.objects.filter(
+                **{f"{owner}__in": records.order_by().values("pk"), f"{key}__isnull": False},
+                **public,
+            )
             .annotate(facet=Value(name, output_field=CharField()), key=Cast(key, CharField()))
             .values("facet", "key")
             .annotate(n=Count(owner, distinct=True))
@@ -108,15 +118,59 @@ def _without(filterset: filters.TrackerFilterSet, name: str) -> QuerySet:
     return queryset
 
 
+# Between the values of several columns counted together; never in a column's code.
+SEPARATOR = "\x1f"
+
+
+def counted_together(names: list[str], columns: list[str], records: QuerySet) -> QuerySet:
+    """Counts of `records` per combination of `columns` (a few values each), one pass over the
+    records for several facets: the row's facet is the names joined by SEPARATOR, its key the
+    values; `counts` adds them up per facet."""
+    values = []
+    for column in columns:
+        values += [Cast(column, CharField()), Value(SEPARATOR)]
+    return (
+        records.order_by()
+        .annotate(
+            facet=Value(SEPARATOR.join(names), output_field=CharField()),
+            key=Concat(*values[:-1], output_field=CharField()),
+        )
+        .values("facet", "key")
+        .annotate(n=Count("pk"))
+    )
+
+
 def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) -> dict:
-    """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts)."""
+    """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts).
+
+    Facets of few-valued columns that count the same records (the kinds, outcomes and scopes
+    of the rulings in one court) are counted by one grouped pass over those records."""
     if not specs:
         return {}
-    queries = [spec.count(_without(filterset, spec.name)) for spec in specs]
+    queries = []
+    # The few-valued facets by the records they count (the same SQL: the same records).
+    together: dict[tuple, tuple[QuerySet, list[FacetSpec]]] = {}
+    for spec in specs:
+        records = _without(filterset, spec.name)
+        if spec.few_values_column:
+            sql, params = records.query.sql_with_params()
+            together.setdefault((sql, repr(params)), (records, []))[1].append(spec)
+        else:
+            queries.append(spec.count(records))
+    for records, group in together.values():
+        if len(group) == 1:
+            queries.append(group[0].count(records))
+        else:
+            names = [spec.name for spec in group]
+            columns = [spec.few_values_column for spec in group]
+            queries.append(counted_together(names, columns, records))
     found: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
     union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
     for row in union:
-        found[row["facet"]][row["key"]] = row["n"]
+        names = row["facet"].split(SEPARATOR)
+        keys = row["key"].split(SEPARATOR) if len(names) > 1 else [row["key"]]
+        for name, key in zip(names, keys, strict=True):
+            found[name][key] = found[name].get(key, 0) + row["n"]
     return found
 
 
@@ -221,9 +275,9 @@ def facets_for(
 
 RULING_FACETS = (
     FacetSpec("court", by_column("court", "court_id"), "matching rulings"),
-    FacetSpec("kind", by_column("kind", "kind"), "matching rulings"),
-    FacetSpec("outcome", by_column("outcome", "outcome"), "matching rulings"),
-    FacetSpec("scope", by_column("scope", "scope"), "matching rulings"),
+    few_values("kind", "kind", "matching rulings"),
+    few_values("outcome", "outcome", "matching rulings"),
+    few_values("scope", "scope", "matching rulings"),
     FacetSpec(
         "policy",
         through("policy", RulingEffect, "ruling", "policy_id", **filters.PUBLIC_POLICY),
@@ -237,7 +291,7 @@ RULING_FACETS = (
 )
 LAWSUIT_FACETS = (
     FacetSpec("court", by_column("court", "court_id"), "matching lawsuits"),
-    FacetSpec("status", by_column("status", "status"), "matching lawsuits"),
+    few_values("status", "status", "matching lawsuits"),
     FacetSpec(
         "policy",
         through(

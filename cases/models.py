@@ -1006,6 +1006,9 @@ class RulingEffect(EditableRecord, TimeStampedModel):
         indexes = [
             # Status rebuilds and the policy filters: every effect on a policy.
             models.Index(fields=["policy", "ruling"], name="effect_policy_ruling_idx"),
+            # A ruling's effects, and the policy and program facets of a list of rulings: the
+            # policies of each ruling read from the index alone.
+            models.Index(fields=["ruling", "policy"], name="effect_ruling_policy_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from cases import facets, filters
-from cases.models import Court, PublicationState, RulingKind, RulingOutcome
+from cases.models import Court, PublicationState, RulingKind, RulingOutcome, RulingScope
 from cases.selectors import published_rulings
 from tests.factories import (
     FundingProgramFactory,
@@ -209,3 +210,69 @@ def test_the_timeline_counts_each_kind_policy_and_program_as_choosing_it_would_s
         assert any(counts.values())
         for value, count in counts.items():
             assert client.get(f"{rulings}&{name}={value}").context["count"] == count, value
+
+
+@pytest.fixture
+def mixed_rulings(court_data):
+    """Rulings in three courts with every combination of a few kinds, outcomes and scopes, some
+    with effects on two policies in two programs (one ruling on both policies)."""
+    courts = [Court.objects.get(pk=pk) for pk in ("ilnd", "cand", "ca7")]
+    jag = PolicyFactory(slug="jag-conditions")
+    cops = PolicyFactory(slug="cops-preference")
+    FundingProgramFactory(slug="byrne-jag").policies.add(jag)
+    FundingProgramFactory(slug="cops").policies.add(jag, cops)
+    kinds = [RulingKind.PRELIMINARY_INJUNCTION, RulingKind.PERMANENT_INJUNCTION]
+    outcomes = [RulingOutcome.CHALLENGERS, RulingOutcome.MIXED]
+    scopes = [RulingScope.NATIONWIDE, RulingScope.PLAINTIFFS]
+    number = 0
+    for court in courts:
+        for kind in kinds:
+            for outcome in outcomes:
+                for scope in scopes:
+                    number += 1
+                    ruling = RulingFactory(
+                        court=court,
+                        kind=kind,
+                        outcome=outcome,
+                        scope=scope,
+                        decided_on=datetime.date(2018, 1, 1) + datetime.timedelta(days=number),
+                    )
+                    if number % 3:
+                        RulingEffectFactory(ruling=ruling, policy=jag)
+                    if number % 4 == 0:
+                        RulingEffectFactory(ruling=ruling, policy=cops)
+
+
+MULTIPLE = {"court", "kind", "outcome", "scope"}  # checkboxes; the others choose one
+FACET_QUERIES = [
+    {},
+    {"court": ["ilnd"]},
+    {"court": ["ilnd", "ca7"], "kind": ["preliminary_injunction"]},
+    {"kind": ["permanent_injunction"], "outcome": ["mixed"]},
+    {"scope": ["nationwide"], "policy": "jag-conditions"},
+    {"program": "cops", "decided_after": "2018-01-12"},
+    {
+        "court": ["cand"],
+        "outcome": ["challengers"],
+        "scope": ["plaintiffs"],
+        "program": "byrne-jag",
+    },
+]
+
+
+@pytest.mark.parametrize("query", FACET_QUERIES)
+def test_each_count_is_the_number_of_rulings_choosing_it_lists(mixed_rulings, query):
+    """Whatever else is chosen, the number beside a choice is how many rulings the list shows
+    with that choice in place of the facet's own (counted together or apart)."""
+    filterset = filters.RulingFilter(query, queryset=published_rulings())
+    assert filterset.is_valid(), filterset.errors
+    found = facets.facets_for(filterset, QueryDict(), facets.RULING_FACETS)
+    checked = 0
+    for name, facet in found.items():
+        for option in facet.options:
+            chosen = {**query, name: [option.value] if name in MULTIPLE else option.value}
+            listed = filters.RulingFilter(chosen, queryset=published_rulings())
+            assert listed.is_valid(), listed.errors
+            assert option.count == listed.qs.count(), (name, option.value, query)
+            checked += option.count
+    assert checked  # some choice matched something

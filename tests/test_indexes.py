@@ -21,6 +21,7 @@ pytestmark = [
 
 SEQ_SCAN_ON_RULINGS = re.compile(r"Seq Scan on cases_ruling(?!_)\b")
 SEQ_SCAN_ON_LAWSUITS = re.compile(r"Seq Scan on cases_lawsuit(?!_)\b")
+SEQ_SCAN_ON_EFFECTS = re.compile(r"Seq Scan on cases_rulingeffect\b")
 
 
 @shared_data
@@ -35,16 +36,19 @@ def bulk():
         cursor.execute(f"SET LOCAL statement_timeout = {settings.STATEMENT_TIMEOUT_MS}")
 
 
-def plans(client, url: str) -> list[str]:
-    """The EXPLAIN output of every query the page runs."""
+def plans(client, url: str, facets: bool = False) -> list[str]:
+    """The EXPLAIN output of every query the page runs but the facets' counts (those alone
+    with `facets`: counting the matches of every other court reads every ruling)."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
     found = []
     with connection.cursor() as cursor:
         for query in queries:
-            if query["sql"].startswith("SELECT"):
-                cursor.execute("EXPLAIN " + query["sql"])
+            sql = query["sql"]
+            counts_facets = 'AS "facet"' in sql  # the facets' UNION, which opens with "("
+            if counts_facets if facets else sql.lstrip().startswith("SELECT"):
+                cursor.execute("EXPLAIN " + sql)
                 found.append("\n".join(row[0] for row in cursor.fetchall()))
     return found
 
@@ -80,3 +84,15 @@ def test_court_filter_reads_the_published_rulings_index_in_page_order(client, bu
     page = [p for p in plans(client, "/rulings/?court=ilnd") if "Limit" in p]
     assert page and "ruling_court_published_idx" in page[0], page
     assert "Sort" not in page[0], page  # the index gives the order: no sort of the court's rows
+
+
+def test_the_policy_and_program_counts_of_a_courts_rulings_read_their_effects_by_index(
+    client, bulk
+):
+    """The facets count the court's rulings per policy and per program through the effects of
+    those rulings alone, not by reading every effect."""
+    facets = plans(client, "/rulings/?court=ilnd", facets=True)
+    assert facets and all("cases_rulingeffect" in p for p in facets), facets
+    for plan in facets:
+        assert not SEQ_SCAN_ON_EFFECTS.search(plan), plan
+        assert "effect_ruling_policy_idx" in plan, plan

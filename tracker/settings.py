@@ -137,11 +137,16 @@ except ValueError as exc:
 STATEMENT_TIMEOUT_MS = env_int("DJANGO_STATEMENT_TIMEOUT_MS", 15000)
 if STATEMENT_TIMEOUT_MS < 0:
     raise ImproperlyConfigured("DJANGO_STATEMENT_TIMEOUT_MS must be 0 or more")
+# The planner's cost of reading a page out of order, against 1 for the next page in order: 4,
+# PostgreSQL's default, models a spinning disk; 1.1 is the usual figure for an SSD or a database
+# that fits in memory, where it makes the planner read a few thousand rows through an index
+# (the facets' counts of a court's rulings per policy) instead of a whole table.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (
-        f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
-    )
+        f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        " -c random_page_cost=1.1"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
