@@ -1,8 +1,12 @@
 """Public pages cached on the data's last change, and answered conditionally (ETag, 304).
 
 Every write to the public case data moves one version forward (the `cases_data_version` row,
-kept by database triggers: migrations 0006 and 0009). Each public page request reads it, in one
-indexed query, and everything below is keyed on it, so no cached answer outlives an edit:
+kept by database triggers: migrations 0006, 0009 and 0017), and everything below is keyed on
+it, so no cached answer outlives an edit. On SQLite each public page request reads it, in one
+indexed query. On PostgreSQL the database notifies every move of it (migration 0022): each
+connection listens, and a request no one is signed in to uses the version its connection read
+last until a notification comes (`watched_data_version`: a look at the socket, no query); an
+editor's request reads it every time.
 
 * `ETag` names the page's version: the restore epoch and counter, the request's host and full
   path, the day (a policy's status "today" changes at midnight) and the code release. A client
@@ -25,7 +29,8 @@ the whole stack, and its answer is never stored.
 Exports (`format=csv|json`) are streamed and never stored, but get an ETag and a 304 like the
 pages. `/healthz` and the admin are not touched. `DJANGO_PAGE_CACHE_SECONDS=0` turns storing
 off (ETags stay). Several app servers share the version through the database, so a page cached
-in one process is never served after an edit made through another.
+in one process is not served after an edit made through another: not once the edit's
+notification has arrived, which it does as the edit commits.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -80,10 +86,17 @@ class DataVersion:
         return f"{self.epoch}.{self.counter}"
 
 
-def read_data_version() -> DataVersion | None:
-    """The version of the public data and the time it last changed (one query), if recorded."""
+# The channel PostgreSQL notifies at every change of the data version (migration 0022).
+VERSION_CHANNEL = "cases_data_version"
+VERSION_QUERY = "SELECT counter, changed_at, epoch FROM cases_data_version WHERE id = 1"
+
+
+def read_data_version(listen: bool = False) -> DataVersion | None:
+    """The version of the public data and the time it last changed (one query), if recorded.
+    With `listen` (PostgreSQL), the connection starts listening to the version's changes in the
+    same round trip."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT counter, changed_at, epoch FROM cases_data_version WHERE id = 1")
+        cursor.execute(f"LISTEN {VERSION_CHANNEL}; {VERSION_QUERY}" if listen else VERSION_QUERY)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -93,21 +106,71 @@ def read_data_version() -> DataVersion | None:
     return DataVersion(int(counter), changed_at, epoch or "")
 
 
-def read_data_version_first() -> DataVersion | None:
+def read_data_version_first(listen: bool = False) -> DataVersion | None:
     """`read_data_version()` as a request's first query: the query is also the connection's
     health check (CONN_HEALTH_CHECKS), which would otherwise cost a `SELECT 1` of its own. A
     connection the database has dropped since the last request is closed, and the version read
     again on a new one."""
     if connection.connection is None or not connection.health_check_enabled:
-        return read_data_version()
+        return read_data_version(listen)
     if connection.health_check_done:
-        return read_data_version()
+        return read_data_version(listen)
     connection.health_check_done = True
     try:
-        return read_data_version()
+        return read_data_version(listen)
     except DATABASE_DOWN:
         connection.close()
-    return read_data_version()
+    return read_data_version(listen)
+
+
+def _can_watch() -> bool:
+    # Notifications reach a connection between transactions: none inside one (most tests).
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def read_and_watch_data_version() -> DataVersion | None:
+    """The data version, read by query. On PostgreSQL outside a transaction the connection
+    also listens to the version's changes, and keeps what it read for
+    `watched_data_version`."""
+    if not _can_watch():
+        return read_data_version_first()
+    raw = connection.connection
+    if raw is not None:
+        del raw.notifies[:]  # the changes they announced are in what is read now
+    version = read_data_version_first(listen=True)
+    connection.watched_data_version = (connection.connection, version)
+    return version
+
+
+def watched_data_version() -> DataVersion | None:
+    """The data version for a public page, without a query while it has not moved.
+
+    On PostgreSQL, outside a transaction, the version this connection read last, as long as no
+    notification of a change has come since: a look at the connection's socket instead of a
+    round trip. The database sends the notification as the change commits, so a page can be
+    answered from the version before an edit only in the moment the notification takes to
+    arrive. A connection the database has closed is replaced, and the version read again on
+    the new one; one lost without a word is closed by Django after CONN_MAX_AGE at the latest.
+    Elsewhere (SQLite, or inside a transaction) the version is read each time."""
+    if not _can_watch():
+        return read_data_version_first()
+    raw = connection.connection
+    known = getattr(connection, "watched_data_version", None)
+    if raw is not None and known is not None and known[0] is raw:
+        del raw.notices[:]
+        try:
+            raw.poll()  # reads what waits on the socket: notifications, or a goodbye
+        except psycopg2.Error:
+            connection.close()  # dropped by the database: read again on a new connection
+        else:
+            if raw.notices:
+                # A message while idle is the server's goodbye (`FATAL: terminating
+                # connection ...`), read before the connection is seen closed.
+                connection.close()
+            elif not raw.notifies:
+                connection.health_check_done = True  # the socket answered: no SELECT 1
+                return known[1]
+    return read_and_watch_data_version()
 
 
 def request_version(request: HttpRequest | None) -> DataVersion | None:
@@ -185,8 +248,10 @@ class PublicPageCacheMiddleware:
         match = _public_page(request)
         if match is None:
             return self.get_response(request)
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
         try:
-            version = read_data_version_first()
+            # An editor's request always reads the version: what they just changed shows.
+            version = read_and_watch_data_version() if signed_in else watched_data_version()
         except DATABASE_DOWN:
             # The database is unreachable: the outage page now, before an export could start
             # streaming a 200 it cannot finish.
@@ -202,7 +267,6 @@ class PublicPageCacheMiddleware:
             self._label(not_modified, state)
             return not_modified  # 304 (or 412)
 
-        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
         if signed_in:
             response = self.get_response(request)  # the whole stack; never stored
         else:
