@@ -35,11 +35,24 @@ class FacetSpec:
     # A column of a few values (a kind, an outcome): facets of such columns that count the
     # same records are counted together, in one pass over them (`counts`).
     few_values_column: str = ""
+    # Every record has exactly one value of it (a required column, not a link): while its own
+    # filter is not in force, its counts add up to the number of records the list shows.
+    partitions: bool = False
 
 
 def few_values(name: str, column: str, noun: str) -> FacetSpec:
-    """The facet of a column with a few values (its choices), by counts of its values."""
-    return FacetSpec(name, by_column(name, column), noun, few_values_column=column)
+    """The facet of a required column with a few values (its choices)."""
+    return FacetSpec(name, by_column(name, column), noun, few_values_column=column, partitions=True)
+
+
+def listed_total(filterset: filters.TrackerFilterSet, specs, found: dict) -> int | None:
+    """How many records the list shows, from the facets' counts when one of them partitions the
+    records with its own filter not in force (its counts are then of exactly those records),
+    else None."""
+    for spec in specs:
+        if spec.partitions and not filterset.form.cleaned_data.get(spec.name):
+            return sum(found[spec.name].values())
+    return None
 
 
 @dataclass
@@ -259,8 +272,9 @@ def _choice_facet(
 
 def facets_for(
     filterset: filters.TrackerFilterSet, params: QueryDict, specs: tuple[FacetSpec, ...]
-) -> dict[str, Facet]:
-    """The facets of a valid filterset's form, by field name."""
+) -> tuple[dict[str, Facet], int | None]:
+    """The facets of a valid filterset's form, by field name, and the number of records the
+    list shows if the counts tell it (`listed_total`)."""
     found = counts(filterset, specs)
     facets = {}
     for spec in specs:
@@ -270,11 +284,11 @@ def facets_for(
             )
         else:
             facets[spec.name] = _choice_facet(filterset, spec.name, found[spec.name], spec.noun)
-    return facets
+    return facets, listed_total(filterset, specs, found)
 
 
 RULING_FACETS = (
-    FacetSpec("court", by_column("court", "court_id"), "matching rulings"),
+    FacetSpec("court", by_column("court", "court_id"), "matching rulings", partitions=True),
     few_values("kind", "kind", "matching rulings"),
     few_values("outcome", "outcome", "matching rulings"),
     few_values("scope", "scope", "matching rulings"),
@@ -290,7 +304,7 @@ RULING_FACETS = (
     ),
 )
 LAWSUIT_FACETS = (
-    FacetSpec("court", by_column("court", "court_id"), "matching lawsuits"),
+    FacetSpec("court", by_column("court", "court_id"), "matching lawsuits", partitions=True),
     few_values("status", "status", "matching lawsuits"),
     FacetSpec(
         "policy",

@@ -38,8 +38,7 @@ from cases.models import (
 )
 from cases.rendering import FilterFormRenderer
 from cases.selectors import circuit_courts_now
-from cases.status import StatusCode, summaries_for
-from cases.status_today import statuses_today
+from cases.status import StatusCode, stored_rows_on
 
 DATE_HELP = "YYYY-MM-DD"
 # Other records are reached through published policies only: a link through a draft is no
@@ -613,15 +612,8 @@ class PolicyFilter(TrackerFilterSet):
         return queryset  # chooses the day of the statuses, not the policies
 
     def filter_status(self, queryset, name, value: list[str]):
-        # Statuses are derived from the rulings, not stored: compute them for the (few)
-        # policies, in a fixed number of queries, and keep those with a chosen status.
-        policies = queryset.order_by()
-        as_of = self.as_of_date
-        if as_of is None:
-            statuses = statuses_today(policies, self.data_version)
-        else:
-            statuses = summaries_for(list(policies), as_of)
-        return queryset.filter(pk__in=[pk for pk, st in statuses.items() if st.code in value])
+        # The stored status on the day (cases/status/store.py), in the list's own query.
+        return queryset.filter(Exists(stored_rows_on(self.as_of_date).filter(code__in=value)))
 
     def filter_related(self, queryset, name, value):
         return queryset.filter(

@@ -37,7 +37,8 @@ class ListPage:
     queryset: Any  # a callable returning the base queryset
     template: str
     export: exports.ExportSpec
-    rows: Any = None  # a callable adding what the page's rows display
+    # Given the filtered queryset and the valid filterset: the page's rows, with what they show.
+    rows: Any = None
     facets: tuple = ()  # FacetSpecs: the form's choices shown with their counts
     title: str = ""
     decorate: Any = None  # given the page's rows as a list and the request: the rows shown
@@ -217,14 +218,18 @@ def list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
         context["page_error"] = "page must be a whole number of 1 or more."
         return render(request, page.template, context, status=400)
     queryset = filterset.qs
-    paginator = CountingPaginator(page.rows(queryset) if page.rows else queryset, queryset)
+    rows = page.rows(queryset, filterset) if page.rows else queryset
+    paginator = CountingPaginator(rows, queryset)
+    if page.facets:
+        found, total = facets_for(filterset, params, page.facets)
+        for name, facet in found.items():
+            filterset.form.fields[name].facet = facet  # the form's own copy of the field
+        if total is not None:
+            paginator.count = total  # told by the facets' counts: no count query of its own
     try:
         page_obj = paginator.page(number)
     except EmptyPage:
         raise Http404("No such page.") from None
-    if page.facets:
-        for name, facet in facets_for(filterset, params, page.facets).items():
-            filterset.form.fields[name].facet = facet  # the form's own copy of the field
     rows = list(page_obj.object_list)
     if page.decorate:
         rows = page.decorate(rows, request)

@@ -25,12 +25,10 @@ from cases.models import (
     FundingProgram,
     Jurisdiction,
     Lawsuit,
-    Policy,
     Ruling,
     RulingEffect,
 )
 from cases.selectors import published_lawsuits, published_policies, published_rulings
-from cases.status_today import statuses_today
 from cases.tables import (
     RULING_ROW_VALUES,
     lawsuits_for_table,
@@ -44,23 +42,12 @@ DETAIL_LIMIT = 50
 # --- Lists --------------------------------------------------------------------------------------
 
 
-def _attach_statuses(policies: list[Policy], request: HttpRequest) -> list[Policy]:
-    as_of = as_of_param(request)  # already checked by the list's filter form
-    if as_of is None:
-        statuses = statuses_today(policies, request_version(request))
-    else:
-        statuses = status.summaries_for(policies, as_of)
-    for policy in policies:
-        policy.status = statuses[policy.pk]
-    return policies
-
-
 RULING_LIST = ListPage(
     filterset=filters.RulingFilter,
     queryset=published_rulings,
     template="cases/ruling_list.html",
     export=exports.RULING_EXPORT,
-    rows=lambda qs: qs.values_list(*RULING_ROW_VALUES),
+    rows=lambda qs, filterset: qs.values_list(*RULING_ROW_VALUES),
     decorate=lambda rows, request: ruling_table_rows(rows),
     facets=facets.RULING_FACETS,
     title="Rulings",
@@ -70,7 +57,7 @@ LAWSUIT_LIST = ListPage(
     queryset=published_lawsuits,
     template="cases/lawsuit_list.html",
     export=exports.LAWSUIT_EXPORT,
-    rows=lawsuits_for_table,
+    rows=lambda qs, filterset: lawsuits_for_table(qs),
     facets=facets.LAWSUIT_FACETS,
     title="Lawsuits",
 )
@@ -79,9 +66,11 @@ POLICY_LIST = ListPage(
     queryset=published_policies,
     template="cases/policy_list.html",
     export=exports.POLICY_EXPORT,
-    decorate=_attach_statuses,
-    rows=lambda qs: qs.prefetch_related("programs").annotate(
-        lawsuit_count=Count("lawsuits", filter=Q(lawsuits__publication_state="published"))
+    rows=lambda qs, filterset: status.with_status(
+        qs.prefetch_related("programs").annotate(
+            lawsuit_count=Count("lawsuits", filter=Q(lawsuits__publication_state="published"))
+        ),
+        filterset.as_of_date,
     ),
     title="Policies",
 )
@@ -90,7 +79,7 @@ PROGRAM_LIST = ListPage(
     queryset=FundingProgram.objects.all,
     template="cases/program_list.html",
     export=exports.PROGRAM_EXPORT,
-    rows=lambda qs: qs.prefetch_related(
+    rows=lambda qs, filterset: qs.prefetch_related(
         Prefetch("policies", queryset=published_policies().order_by("issued_on", "slug"))
     ),
     title="Funding programs",
@@ -100,7 +89,7 @@ COURT_LIST = ListPage(
     queryset=Court.objects.all,
     template="cases/court_list.html",
     export=exports.COURT_EXPORT,
-    rows=lambda qs: qs.select_related("appeals_to").annotate(
+    rows=lambda qs, filterset: qs.select_related("appeals_to").annotate(
         ruling_count=Count("rulings", filter=Q(rulings__publication_state="published"))
     ),
     title="Courts",
@@ -110,7 +99,7 @@ JURISDICTION_LIST = ListPage(
     queryset=Jurisdiction.objects.all,
     template="cases/jurisdiction_list.html",
     export=exports.JURISDICTION_EXPORT,
-    rows=lambda qs: qs.prefetch_related(
+    rows=lambda qs, filterset: qs.prefetch_related(
         Prefetch("lawsuits", queryset=published_lawsuits().order_by("filed_on", "slug"))
     ),
     title="Jurisdictions",

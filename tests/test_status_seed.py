@@ -213,9 +213,9 @@ def test_the_policies_list_and_its_downloads_follow_as_of(seeded, client):
     page = client.get("/policies/?as_of=2020-03-01")
     assert page.status_code == 200
     assert "Status on 1 Mar 2020" in page.content.decode()
-    by_slug = {policy.slug: policy.status for policy in page.context["rows"]}
-    assert by_slug[JAG].code == StatusCode.BLOCKED_PARTLY
-    assert by_slug[EO].code == StatusCode.BLOCKED_PARTLY
+    by_slug = {policy.slug: policy.status_code for policy in page.context["rows"]}
+    assert by_slug[JAG] == StatusCode.BLOCKED_PARTLY
+    assert by_slug[EO] == StatusCode.BLOCKED_PARTLY
 
     response = client.get("/policies/?as_of=2020-03-01&format=csv")
     assert response.status_code == 200

@@ -27,7 +27,14 @@ from cases.status.core import (
     format_day,
 )
 from cases.status.loader import computed_statuses
-from cases.status.store import policy_status, rebuild, statuses_for, summaries_for
+from cases.status.store import (
+    policy_status,
+    rebuild,
+    statuses_for,
+    stored_rows_on,
+    summaries_for,
+    with_status,
+)
 
 __all__ = [
     "Appeal",
@@ -52,5 +59,7 @@ __all__ = [
     "policy_status",
     "rebuild",
     "statuses_for",
+    "stored_rows_on",
     "summaries_for",
+    "with_status",
 ]
