@@ -218,8 +218,8 @@ def list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
         context["page_error"] = "page must be a whole number of 1 or more."
         return render(request, page.template, context, status=400)
     queryset = filterset.qs
-    rows = page.rows(queryset, filterset) if page.rows else queryset
-    paginator = CountingPaginator(rows, queryset)
+    shown = page.rows(queryset, filterset) if page.rows else queryset
+    paginator = CountingPaginator(shown, queryset)
     if page.facets:
         found, total = facets_for(filterset, params, page.facets)
         for name, facet in found.items():
