@@ -29,7 +29,7 @@ from django.forms.renderers import DjangoTemplates  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.utils.safestring import mark_safe  # noqa: E402
 
-from cases import filters, rendering, status_today  # noqa: E402
+from cases import circuits, filters, rendering, selectors  # noqa: E402
 from cases.templatetags import tracker  # noqa: E402
 
 PATH = "/rulings/"
@@ -109,8 +109,8 @@ LAYERS = {
     "choice caches (first view)": (
         first_view,
         [
-            (filters, "until_next_change", no_choice_cache),
-            (status_today, "until_next_change", no_choice_cache),
+            (module, "until_next_change", no_choice_cache)
+            for module in (filters, circuits, selectors)
         ],
     ),
     "hand-rendered widgets (first view)": (
