@@ -7,6 +7,8 @@ python bench/helpers.py copy-sql QUERY    -> the COPY statement the CSV export o
 python bench/helpers.py table-copy-sql QUERY -> the floor: a COPY of the same rows, in the same
                                              order, straight from the rulings table (its own
                                              columns, no joins)
+Both statements come after the settings the export runs its COPY under (exports.COPY_SETTINGS:
+its work_mem, no JIT), so the floor gets whatever the export is given.
 python bench/helpers.py queries           -> `queries_per_page` lines, measured in-process
 python bench/helpers.py load-paths        -> the URL mix of bench/load.sh, one path per line
 """
@@ -44,11 +46,21 @@ def export_url(rows: int) -> None:
     print(query, qs.filter(decided_on__gte=dates[0]).count())
 
 
+def copy_settings() -> str:
+    """The SET statements of the session settings the export's COPY runs under."""
+    with connection.cursor() as cursor:
+        return " ".join(
+            cursor.mogrify(f"SET {name} = %s;", [value]).decode()
+            for name, value in exports.COPY_SETTINGS.items()
+        )
+
+
 def copy_sql(query: str) -> None:
     query = "" if query == "-" else query
     page = views.RULING_LIST
     filterset = page.filterset(QueryDict(query), queryset=page.queryset())
     assert filterset.is_valid(), filterset.errors_text
+    print(copy_settings())
     print(exports.copy_statement(page.export, filterset.qs, "http://127.0.0.1/rulings/"))
 
 
@@ -63,6 +75,7 @@ def table_copy_sql(query: str) -> None:
     assert " JOIN " not in sql, sql
     with connection.cursor() as cursor:
         select = cursor.mogrify(sql, params).decode()
+    print(copy_settings())
     print(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)")
 
 

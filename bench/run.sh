@@ -12,7 +12,9 @@
 #   The floors (what the site could reach at best on this machine):
 #   table_copy[N]                  seconds psql takes to COPY the exported rows straight from the
 #                                  rulings table: same rows, same order, the table's own
-#                                  columns, no joins, FORMAT csv
+#                                  columns, no joins, FORMAT csv; under the session settings
+#                                  the export's COPY runs with (exports.COPY_SETTINGS: its
+#                                  work_mem, no JIT), so the floor is given what the export is
 #   bare_floor                     requests/s of bench/bare_wsgi.py: one view answering "ok"
 #                                  through SecurityMiddleware and CommonMiddleware only; served
 #                                  all along on BENCH_PORT + 1 and measured again right before

@@ -800,6 +800,14 @@ COPY_STATEMENT_TIMEOUT = "10min"
 # memory instead of spilling to disk (a fifth of the export's time). One statement at a time per
 # worker, so at most this much per worker.
 COPY_WORK_MEM = "64MB"
+# The settings the export's statement runs under, restored afterwards. No JIT: compiling the
+# statement's expressions in each parallel worker costs more than it saves on a single pass
+# (300,000 rulings' JSON: 3.0-3.6 s without, 3.3-3.9 s with, 7 runs each, same machine).
+COPY_SETTINGS = {
+    "statement_timeout": COPY_STATEMENT_TIMEOUT,
+    "work_mem": COPY_WORK_MEM,
+    "jit": "off",
+}
 _DONE = object()
 
 
@@ -1026,13 +1034,14 @@ def _copy_chunks(statement: str, name: str) -> Iterator[bytes]:
     if savepoint:
         cursor.execute("SAVEPOINT tracker_copy_export")
     # The whole export is one statement that lasts as long as the client takes to read it: give
-    # it its own time limit instead of the per-statement one, and restore that one afterwards.
+    # it its own time limit instead of the per-statement one (and its own work_mem, no JIT),
+    # and restore the connection's settings afterwards.
+    names = list(COPY_SETTINGS)
     cursor.execute(
-        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false), "
-        "current_setting('work_mem'), set_config('work_mem', %s, false)",
-        [COPY_STATEMENT_TIMEOUT, COPY_WORK_MEM],
+        "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, false)" for _ in names),
+        [value for name in names for value in (name, name, COPY_SETTINGS[name])],
     )
-    previous_timeout, _, previous_work_mem, _ = cursor.fetchone()
+    previous = cursor.fetchone()[::2]
     chunks: queue.Queue = queue.Queue(maxsize=COPY_QUEUE_CHUNKS)
     stop = threading.Event()
     sink = _ChunkSink(chunks, stop)
@@ -1070,8 +1079,8 @@ def _copy_chunks(statement: str, name: str) -> Iterator[bytes]:
         if savepoint and "error" in outcome:
             cursor.execute("ROLLBACK TO SAVEPOINT tracker_copy_export")
         cursor.execute(
-            "SELECT set_config('statement_timeout', %s, false), set_config('work_mem', %s, false)",
-            [previous_timeout, previous_work_mem],
+            "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names),
+            [value for name, old in zip(names, previous, strict=True) for value in (name, old)],
         )
         if savepoint:
             cursor.execute("RELEASE SAVEPOINT tracker_copy_export")

@@ -196,6 +196,9 @@ def test_policies_are_copied_too_with_their_stored_statuses(client, nasty_data):
 @postgresql_only
 def test_a_client_that_leaves_early_leaves_the_connection_usable(db):
     call_command("generate_bulk", rulings=4000, lawsuits=200, seed=1, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
     # The generator the response streams; a server closes it when the client disconnects.
     stream = exports.copy_csv_stream(exports.RULING_EXPORT, published_rulings(), "http://x/")
     header = next(stream)
@@ -213,6 +216,8 @@ def test_a_client_that_leaves_early_leaves_the_connection_usable(db):
         assert cursor.fetchone()[0] != exports.COPY_STATEMENT_TIMEOUT
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] != exports.COPY_WORK_MEM
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == jit  # as it was (the COPY runs without JIT)
 
 
 @postgresql_only
