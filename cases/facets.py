@@ -9,17 +9,19 @@ Kinds, outcomes, statuses, policies and programs keep every choice, each with it
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import CharField, Count, Model, QuerySet, Value
+from django.db import connection
+from django.db.models import CharField, Count, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 
 from cases import filters
 from cases.caching import DataVersion
-from cases.models import Lawsuit, RulingEffect
+from cases.models import Lawsuit, RulingEffect, RulingMonthCount
 from cases.selectors import court_directory_now
 
 # A count query: given the list's records filtered by every filter but the facet's own, the
@@ -38,6 +40,10 @@ class FacetSpec:
     # Every record has exactly one value of it (a required column, not a link): while its own
     # filter is not in force, its counts add up to the number of records the list shows.
     partitions: bool = False
+    # Given the valid filterset and the records to count: count queries (facet, key, n) that
+    # read counts the database keeps instead of the records, or None when the filters in force
+    # are not ones those counts are kept by (then `count` counts the records).
+    stored: Callable[[filters.TrackerFilterSet, QuerySet], list[QuerySet] | None] | None = None
 
 
 def few_values(name: str, column: str, noun: str) -> FacetSpec:
@@ -120,6 +126,62 @@ def through(name: str, model: type[Model], owner: str, key: str, **public) -> Co
     return count
 
 
+def _month_start(day: datetime.date, later: int = 0) -> datetime.date | None:
+    """The first day of `day`'s month, or of the month `later` months after it; None past the
+    calendar's end."""
+    month = day.year * 12 + day.month - 1 + later
+    if month // 12 > datetime.MAXYEAR:
+        return None
+    return datetime.date(month // 12, month % 12 + 1, 1)
+
+
+# The filters under which the court facet of the rulings can be read from the stored counts of
+# each court's published rulings per month (RulingMonthCount): the court's own, how the page is
+# shown, and date bounds.
+MONTH_COUNT_FILTERS = {"court", "all_courts", "sort", "decided_after", "decided_before"}
+
+
+def court_months(filterset: filters.TrackerFilterSet, records: QuerySet) -> list[QuerySet] | None:
+    """The rulings per court under date bounds alone, from the stored counts (PostgreSQL): the
+    months inside the bounds summed, and the rulings of the months the bounds cut counted."""
+    if connection.vendor != "postgresql":  # SQLite keeps no counts
+        return None
+    data = filterset.form.cleaned_data
+    if any(
+        value not in (None, "", [], False)
+        for name, value in data.items()
+        if name not in MONTH_COUNT_FILTERS
+    ):
+        return None
+    after, before = data.get("decided_after"), data.get("decided_before")
+    # The whole months inside the bounds: from `first` on, before `end`.
+    first = after and _month_start(after, later=0 if after.day == 1 else 1)
+    end = None
+    if before and before < datetime.date.max:
+        end = _month_start(before + datetime.timedelta(days=1))
+    if (after and first is None) or (first and end and first >= end):
+        return None  # no whole month: the rulings are few, count them
+    months = RulingMonthCount.objects.all()
+    if first:
+        months = months.filter(month__gte=first)
+    if end:
+        months = months.filter(month__lt=end)
+    queries = [
+        months.order_by()
+        .annotate(facet=Value("court", output_field=CharField()), key=Cast("court_id", CharField()))
+        .values("facet", "key")
+        .annotate(n=Sum("rulings"))
+    ]
+    cut = Q()
+    if after and first != after:
+        cut |= Q(decided_on__lt=first)
+    if end and end <= before:
+        cut |= Q(decided_on__gte=end)
+    if cut:
+        queries.append(by_column("court", "court_id")(records.filter(cut)))
+    return queries
+
+
 def _without(filterset: filters.TrackerFilterSet, name: str) -> QuerySet:
     """The list's records under every filter in force but `name` (and `sort`): what a choice
     of `name` would narrow."""
@@ -165,7 +227,10 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
     together: dict[tuple, tuple[QuerySet, list[FacetSpec]]] = {}
     for spec in specs:
         records = _without(filterset, spec.name)
-        if spec.few_values_column:
+        stored = spec.stored(filterset, records) if spec.stored else None
+        if stored is not None:
+            queries += stored
+        elif spec.few_values_column:
             sql, params = records.query.sql_with_params()
             together.setdefault((sql, repr(params)), (records, []))[1].append(spec)
         else:
@@ -288,7 +353,13 @@ def facets_for(
 
 
 RULING_FACETS = (
-    FacetSpec("court", by_column("court", "court_id"), "matching rulings", partitions=True),
+    FacetSpec(
+        "court",
+        by_column("court", "court_id"),
+        "matching rulings",
+        partitions=True,
+        stored=court_months,
+    ),
     few_values("kind", "kind", "matching rulings"),
     few_values("outcome", "outcome", "matching rulings"),
     few_values("scope", "scope", "matching rulings"),

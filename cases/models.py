@@ -1050,6 +1050,27 @@ class RulingExportRow(models.Model):
         return f"Export row of ruling {self.ruling_id}"
 
 
+class RulingMonthCount(models.Model):
+    """How many published rulings each court decided in each month, kept current by the database.
+
+    On PostgreSQL, triggers on the rulings (migration 0023) add and subtract in the same
+    statement as any ruling inserted, deleted, published, withdrawn or moved to another court or
+    month, so the court facet of the rulings list under date bounds alone sums about a hundred
+    courts' months instead of counting every ruling (`cases.facets.court_months`). SQLite keeps
+    no rows here: its facets count the rulings.
+    """
+
+    pk = models.CompositePrimaryKey("court", "month")
+    court = models.ForeignKey(
+        Court, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()  # the first day of the month
+    rulings = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.court_id} {self.month:%Y-%m}: {self.rulings} rulings"
+
+
 # --- Stored statuses ----------------------------------------------------------------------------
 
 # The open end of a stored status: "still so" (a date, not NULL, so one index serves both ends).

@@ -128,3 +128,47 @@ def test_migrate_stores_the_statuses_of_records_entered_before_statuses_were_sto
     assert statuses_for([policy], datetime.date(2017, 3, 15))[policy.pk].code == (
         "blocked_nationwide"
     )
+
+
+def test_the_month_counts_start_from_the_rulings_already_recorded():
+    """Migration 0023 counts the published rulings editors entered before it, per court and
+    month (on PostgreSQL; SQLite keeps no counts), and the counts follow the next change."""
+    apps = migrate([("cases", "0022_data_version_notifies")])
+    Court = apps.get_model("cases", "Court")
+    Ruling = apps.get_model("cases", "Ruling")
+    ilnd = Court.objects.create(
+        id="ilnd", name="N.D. Ill.", citation_string="N.D. Ill.", level="district"
+    )
+    cand = Court.objects.create(
+        id="cand", name="N.D. Cal.", citation_string="N.D. Cal.", level="district"
+    )
+    for court, day, state in [
+        (ilnd, "2017-09-15", "published"),
+        (ilnd, "2017-09-30", "published"),
+        (ilnd, "2017-10-01", "draft"),
+        (cand, "2017-11-20", "published"),
+    ]:
+        Ruling.objects.create(
+            court=court,
+            decided_on=datetime.date.fromisoformat(day),
+            kind="preliminary_injunction",
+            outcome="challengers",
+            scope="nationwide",
+            summary="entered by an editor",
+            publication_state=state,
+        )
+    try:
+        apps = migrate([("cases", "0023_ruling_month_counts")])
+        RulingMonthCount = apps.get_model("cases", "RulingMonthCount")
+        counts = {(c.court_id, str(c.month)): c.rulings for c in RulingMonthCount.objects.all()}
+        if connection.vendor == "postgresql":
+            assert counts == {("ilnd", "2017-09-01"): 2, ("cand", "2017-11-01"): 1}
+            apps.get_model("cases", "Ruling").objects.filter(publication_state="draft").update(
+                publication_state="published"
+            )
+            assert RulingMonthCount.objects.get(court_id="ilnd", month="2017-10-01").rulings == 1
+        else:
+            assert counts == {}
+        assert Ruling.objects.filter(summary="entered by an editor").count() == 4
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
