@@ -107,23 +107,62 @@ def by_column(name: str, column: str) -> Counter:
     return count
 
 
-def through(name: str, model: type[Model], owner: str, key: str, **public) -> Counter:
+@dataclass(frozen=True)
+class Through:
     """Counts of the records per related record reached through `model` (a link table): e.g.
-    rulings per policy through their effects. `public` narrows the links to public ones."""
+    rulings per policy through their effects (`key` "policy_id" from `owner` "ruling").
+    `public` narrows the links to public ones. Facets reached through the same links from the
+    same records are counted in one pass over those links (`links_together`)."""
 
-    def count(records: QuerySet) -> QuerySet:
+    name: str
+    model: type[Model]
+    owner: str
+    key: str
+    public: tuple[tuple[str, str], ...] = ()
+
+    def links(self, records: QuerySet) -> QuerySet:
+        return self.model.objects.filter(
+            **{f"{self.owner}__in": records.order_by().values("pk")}, **dict(self.public)
+        )
+
+    def __call__(self, records: QuerySet) -> QuerySet:
         return (
-            model.objects.filter(
-                **{f"{owner}__in": records.order_by().values("pk"), f"{key}__isnull": False},
-                **public,
+            self.links(records)
+            .filter(**{f"{self.key}__isnull": False})
+            .annotate(
+                facet=Value(self.name, output_field=CharField()), key=Cast(self.key, CharField())
             )
-            .annotate(facet=Value(name, output_field=CharField()), key=Cast(key, CharField()))
             .values("facet", "key")
-            .annotate(n=Count(owner, distinct=True))
+            .annotate(n=Count(self.owner, distinct=True))
             .order_by()
         )
 
-    return count
+
+def through(name: str, model: type[Model], owner: str, key: str, **public) -> Through:
+    return Through(name, model, owner, key, tuple(sorted(public.items())))
+
+
+def links_together(
+    counters: list[Through], records: QuerySet, label: str
+) -> tuple[str, tuple, list[tuple[str, tuple]]]:
+    """One pass over the links of `records` for several facets reached through them (the
+    policies and the programs of a court's rulings): a common table expression `label` of the
+    links, each with the key of every facet, and a count query per facet over it. Returns the
+    expression's SQL and parameters, and each count query's."""
+    first = counters[0]
+    rows = first.links(records).values_list(first.owner, *(c.key for c in counters)).order_by()
+    sql, params = rows.query.sql_with_params()
+    keys = [f"k{index}" for index in range(len(counters))]
+    cte = f"{label} (owner, {', '.join(keys)}) AS ({sql})"
+    counts = [
+        (
+            f"SELECT %s AS facet, CAST({key} AS VARCHAR(255)) AS key, COUNT(DISTINCT owner) AS n "
+            f"FROM {label} WHERE {key} IS NOT NULL GROUP BY {key}",
+            (counter.name,),
+        )
+        for key, counter in zip(keys, counters, strict=True)
+    ]
+    return cte, params, counts
 
 
 def _month_start(day: datetime.date, later: int = 0) -> datetime.date | None:
@@ -219,12 +258,16 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
     """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts).
 
     Facets of few-valued columns that count the same records (the kinds, outcomes and scopes
-    of the rulings in one court) are counted by one grouped pass over those records."""
+    of the rulings in one court) are counted by one grouped pass over those records, and
+    facets reached through the same links from the same records (the policies and programs of
+    those rulings, through their effects) by one pass over those links."""
     if not specs:
         return {}
     queries = []
-    # The few-valued facets by the records they count (the same SQL: the same records).
+    # The few-valued facets by the records they count (the same SQL: the same records), and
+    # the facets through links by the links and the records.
     together: dict[tuple, tuple[QuerySet, list[FacetSpec]]] = {}
+    linked: dict[tuple, tuple[QuerySet, list[Through]]] = {}
     for spec in specs:
         records = _without(filterset, spec.name)
         stored = spec.stored(filterset, records) if spec.stored else None
@@ -233,6 +276,11 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
         elif spec.few_values_column:
             sql, params = records.query.sql_with_params()
             together.setdefault((sql, repr(params)), (records, []))[1].append(spec)
+        elif isinstance(spec.count, Through):
+            sql, params = records.query.sql_with_params()
+            counter = spec.count
+            group = (counter.model, counter.owner, counter.public, sql, repr(params))
+            linked.setdefault(group, (records, []))[1].append(counter)
         else:
             queries.append(spec.count(records))
     for records, group in together.values():
@@ -242,13 +290,34 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
             names = [spec.name for spec in group]
             columns = [spec.few_values_column for spec in group]
             queries.append(counted_together(names, columns, records))
+    ctes: list[str] = []
+    params: list = []
+    parts: list[tuple[str, tuple]] = []
+    for records, counters in linked.values():
+        if len(counters) == 1:
+            queries.append(counters[0](records))
+        else:
+            cte, cte_params, counted = links_together(counters, records, f"links{len(ctes)}")
+            ctes.append(cte)
+            params += cte_params
+            parts += counted
+    for query in queries:
+        sql, own = query.query.sql_with_params()
+        parts.append((f'SELECT "facet", "key", "n" FROM ({sql}) AS part', own))
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    if ctes:
+        sql = f"WITH {', '.join(ctes)} {sql}"
+    for _, own in parts:
+        params += own
     found: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
-    union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    for row in union:
-        names = row["facet"].split(SEPARATOR)
-        keys = row["key"].split(SEPARATOR) if len(names) > 1 else [row["key"]]
-        for name, key in zip(names, keys, strict=True):
-            found[name][key] = found[name].get(key, 0) + row["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for facet, key, n in rows:
+        names = facet.split(SEPARATOR)
+        keys = key.split(SEPARATOR) if len(names) > 1 else [key]
+        for name, one in zip(names, keys, strict=True):
+            found[name][one] = found[name].get(one, 0) + n
     return found
 
 

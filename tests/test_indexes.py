@@ -46,8 +46,9 @@ def plans(client, url: str, facets: bool = False) -> list[str]:
     with connection.cursor() as cursor:
         for query in queries:
             sql = query["sql"]
-            counts_facets = 'AS "facet"' in sql  # the facets' UNION, which opens with "("
-            if counts_facets if facets else sql.lstrip().startswith("SELECT"):
+            counts_facets = 'AS "facet"' in sql  # the facets' counts (one UNION ALL)
+            page_query = not counts_facets and sql.lstrip().startswith("SELECT")
+            if counts_facets if facets else page_query:
                 cursor.execute("EXPLAIN " + sql)
                 found.append("\n".join(row[0] for row in cursor.fetchall()))
     return found
