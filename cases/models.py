@@ -859,10 +859,13 @@ class Ruling(EditableRecord, PublishableModel):
         ]
         indexes = [
             # Rulings list filtered by court (and circuit), newest first, and its count: only
-            # published rulings, so the count is read from the index alone.
+            # published rulings, so the count is read from the index alone. It carries the
+            # kind, outcome and scope (PostgreSQL), so the facets count a court's rulings by
+            # them from the index alone too.
             models.Index(
                 fields=["court", "-decided_on", "-id"],
                 condition=Q(publication_state=PublicationState.PUBLISHED),
+                include=["kind", "outcome", "scope"],
                 name="ruling_court_published_idx",
             ),
             # Rulings list sorted by date and the decided_after/decided_before filters.
