@@ -241,6 +241,19 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
     return build
 
 
+def stored_count_or_counted(
+    stored: str, related: Callable[[str], RawSQL]
+) -> Callable[[str], Expression]:
+    """On PostgreSQL, a count the database keeps (`stored`, SQL); elsewhere `related`."""
+
+    def build(vendor: str, *, csv: bool = False) -> Expression:
+        if vendor == "postgresql":
+            return RawSQL(stored, [])
+        return related(vendor, csv=csv)
+
+    return build
+
+
 PUBLISHED = "'published'"
 
 
@@ -632,9 +645,13 @@ COURT_EXPORT = ExportSpec(
         Column("location", "location", "text", "State or territory."),
         Column(
             "ruling_count",
-            counted(
-                joins="cases_ruling r",
-                where=f'r.court_id = "cases_court"."id" AND r.publication_state = {PUBLISHED}',
+            stored_count_or_counted(
+                "(SELECT COALESCE(SUM(m.rulings), 0) FROM cases_rulingmonthcount m "
+                'WHERE m.court_id = "cases_court"."id")',
+                counted(
+                    joins="cases_ruling r",
+                    where=f'r.court_id = "cases_court"."id" AND r.publication_state = {PUBLISHED}',
+                ),
             ),
             "integer",
             "Number of published rulings the court issued.",

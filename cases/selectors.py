@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Expression, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from cases.caching import DataVersion, until_next_change
-from cases.models import Court, CourtLevel, Lawsuit, Policy, Ruling
+from cases.models import (
+    Court,
+    CourtLevel,
+    Lawsuit,
+    Policy,
+    PublicationState,
+    Ruling,
+    RulingMonthCount,
+)
 
 
 def published_rulings() -> QuerySet[Ruling]:
@@ -23,6 +33,22 @@ def published_lawsuits() -> QuerySet[Lawsuit]:
 
 def published_policies() -> QuerySet[Policy]:
     return Policy.objects.published()
+
+
+def court_ruling_count() -> Expression:
+    """For a queryset of courts: how many published rulings each court issued. On PostgreSQL
+    the sum of the court's months as the database keeps them (RulingMonthCount), a few rows
+    per court; elsewhere its rulings counted."""
+    if connection.vendor == "postgresql":
+        months = (
+            RulingMonthCount.objects.filter(court=OuterRef("pk"))
+            .order_by()
+            .values("court")
+            .annotate(n=Sum("rulings"))
+            .values("n")
+        )
+        return Coalesce(Subquery(months), 0)
+    return Count("rulings", filter=Q(rulings__publication_state=PublicationState.PUBLISHED))
 
 
 # --- Circuits -----------------------------------------------------------------------------------

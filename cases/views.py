@@ -28,7 +28,12 @@ from cases.models import (
     Ruling,
     RulingEffect,
 )
-from cases.selectors import published_lawsuits, published_policies, published_rulings
+from cases.selectors import (
+    court_ruling_count,
+    published_lawsuits,
+    published_policies,
+    published_rulings,
+)
 from cases.tables import (
     RULING_ROW_VALUES,
     lawsuits_for_table,
@@ -90,7 +95,7 @@ COURT_LIST = ListPage(
     template="cases/court_list.html",
     export=exports.COURT_EXPORT,
     rows=lambda qs, filterset: qs.select_related("appeals_to").annotate(
-        ruling_count=Count("rulings", filter=Q(rulings__publication_state="published"))
+        ruling_count=court_ruling_count()
     ),
     title="Courts",
 )

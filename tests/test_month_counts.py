@@ -2,7 +2,10 @@
 PostgreSQL): they follow every change to the rulings, and the court facet read from them under
 date bounds gives the same numbers as counting the rulings."""
 
+import csv
 import datetime
+import io
+import json
 from collections import Counter
 
 import pytest
@@ -174,3 +177,27 @@ def test_the_court_facet_reads_the_counts_under_date_bounds_alone(
 
     (counting,) = [q["sql"] for q in queries if 'AS "facet"' in q["sql"]]
     assert ("cases_rulingmonthcount" in counting) is reads_the_counts
+
+
+def test_the_courts_list_and_its_exports_count_each_courts_published_rulings(
+    client, months_of_rulings
+):
+    """The Rulings column of /courts/ and `ruling_count` in its CSV and JSON: drafts left out
+    (on PostgreSQL read from the kept counts)."""
+    want = dict(Counter(published_rulings().values_list("court_id", flat=True)))
+    assert want == {"ilnd": 7, "cand": 4, "ca7": 2}
+
+    page = client.get("/courts/?has_cases=true")
+    shown = {court.pk: court.ruling_count for court in page.context["rows"]}
+    records = client.get("/courts/?has_cases=true&format=json")
+    exported = {
+        row["id"]: row["ruling_count"] for row in json.loads(b"".join(records.streaming_content))
+    }
+    csv_rows = client.get("/courts/?has_cases=true&format=csv")
+    in_csv = {
+        row["id"]: int(row["ruling_count"])
+        for row in csv.DictReader(io.StringIO(b"".join(csv_rows.streaming_content).decode()))
+    }
+
+    for found in (shown, exported, in_csv):
+        assert {pk: n for pk, n in found.items() if pk in want} == want
