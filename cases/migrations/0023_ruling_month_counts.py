@@ -11,8 +11,9 @@ change of court, date or publication state moves anything). A month that comes t
 loses its row. A TRUNCATE of the rulings empties the table. Existing rulings are counted here.
 
 SQLite gets the table (the model is the same everywhere) but no rows: its facets count the
-rulings. No data-version trigger: a count only ever moves with a change to a ruling, which moves
-the version itself.
+rulings. Both get the table's data-version triggers, as every case table has: a count only
+moves with a change to a published ruling, which moves the version itself, so a statement that
+changes counts moves it once more and a statement that changes none (a draft saved) does not.
 """
 
 from django.db import migrations, models
@@ -49,10 +50,56 @@ REBUILD = """
     SELECT court_id, date_trunc('month', decided_on)::date, count(*)
       FROM cases_ruling WHERE publication_state = 'published' GROUP BY 1, 2;
 """
+# The data version moves when a statement changed a count (0017's cases_move_data_version).
+BUMP_IF_CHANGED = """
+CREATE OR REPLACE FUNCTION cases_bump_data_version_if_counted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed boolean;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        changed := EXISTS (SELECT 1 FROM old_rows);
+    ELSE
+        changed := EXISTS (SELECT 1 FROM new_rows);
+    END IF;
+    IF changed THEN
+        PERFORM cases_move_data_version();
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+
+def _version_triggers(schema_editor):
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(BUMP_IF_CHANGED)
+            for event in ROWS:
+                cursor.execute(
+                    f"CREATE TRIGGER data_version_cases_rulingmonthcount_{event.lower()} "
+                    f"AFTER {event} ON cases_rulingmonthcount {REFERENCING[event]} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION cases_bump_data_version_if_counted()"
+                )
+            cursor.execute(
+                "CREATE TRIGGER data_version_cases_rulingmonthcount_truncate AFTER TRUNCATE ON "
+                "cases_rulingmonthcount FOR EACH STATEMENT EXECUTE FUNCTION "
+                "cases_bump_data_version()"
+            )
+    elif connection.vendor == "sqlite":
+        now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+        for event in ROWS:
+            schema_editor.execute(
+                f"CREATE TRIGGER data_version_cases_rulingmonthcount_{event.lower()} AFTER "
+                f"{event} ON cases_rulingmonthcount BEGIN UPDATE cases_data_version SET "
+                f"counter = counter + 1, changed_at = {now} WHERE id = 1; END"
+            )
 
 
 def forwards(apps, schema_editor):
     connection = schema_editor.connection
+    _version_triggers(schema_editor)
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:  # not schema_editor.execute(): % is not a parameter
@@ -88,6 +135,8 @@ def backwards(apps, schema_editor):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON cases_ruling")
             cursor.execute(f"DROP FUNCTION IF EXISTS cases_{name}()")
         cursor.execute("DROP FUNCTION IF EXISTS cases_rebuild_ruling_month_counts()")
+        # The table's own triggers go with it; their function stays until here.
+        cursor.execute("DROP FUNCTION IF EXISTS cases_bump_data_version_if_counted() CASCADE")
 
 
 class Migration(migrations.Migration):
