@@ -29,7 +29,7 @@ from django.forms.renderers import DjangoTemplates  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.utils.safestring import mark_safe  # noqa: E402
 
-from cases import circuits, filters, rendering, selectors  # noqa: E402
+from cases import circuits, facets, filters, rendering, selectors  # noqa: E402
 from cases.templatetags import tracker  # noqa: E402
 
 PATH = "/rulings/"
@@ -69,6 +69,16 @@ def first_view() -> None:
 
 def repeat_view() -> None:
     call(QUERY)
+
+
+def next_page() -> None:
+    """The second page of a first view: a new address whose filters were just counted."""
+    global counter
+    counter += 1
+    n = counter
+    query = f"{QUERY}&decided_after={2000 + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
+    call(query)
+    call(f"{query}&page=2")
 
 
 @contextmanager
@@ -112,6 +122,10 @@ LAYERS = {
             (module, "until_next_change", no_choice_cache)
             for module in (filters, circuits, selectors)
         ],
+    ),
+    "facet counts cache (a first view and its next page)": (
+        next_page,
+        [(facets, "until_next_change", no_choice_cache)],
     ),
     "hand-rendered widgets (first view)": (
         first_view,

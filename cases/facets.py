@@ -10,6 +10,7 @@ Kinds, outcomes, statuses, policies and programs keep every choice, each with it
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 
 from cases import filters
-from cases.caching import DataVersion
+from cases.caching import DataVersion, until_next_change
 from cases.models import Lawsuit, RulingEffect, RulingMonthCount
 from cases.selectors import court_directory_now
 
@@ -310,10 +311,16 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
     for _, own in parts:
         params += own
     found: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for facet, key, n in rows:
+
+    def read() -> list[tuple[str, str, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    # The same filters give the same counts until the data changes: the next page of a list,
+    # or the list sorted another way, does not count them again.
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    for facet, key, n in until_next_change(filterset.data_version, f"facets:{digest}", read):
         names = facet.split(SEPARATOR)
         keys = key.split(SEPARATOR) if len(names) > 1 else [key]
         for name, one in zip(names, keys, strict=True):

@@ -280,3 +280,21 @@ def test_each_count_is_the_number_of_rulings_choosing_it_lists(mixed_rulings, qu
             assert option.count == listed.qs.count(), (name, option.value, query)
             checked += option.count
     assert checked  # some choice matched something
+
+
+def test_the_counts_are_kept_for_the_same_filters_until_the_data_changes(client, rulings):
+    """Another page or another order of the same filtered list reads the counts kept for them;
+    a change to the data counts again."""
+    counts_of = 'AS "facet"'
+    with CaptureQueriesContext(connection) as first:
+        before = shown(facet_of(client.get("/rulings/?kind=preliminary_injunction"), "court"))
+    with CaptureQueriesContext(connection) as resorted:
+        again = client.get("/rulings/?kind=preliminary_injunction&sort=court")
+    assert any(counts_of in query["sql"] for query in first)
+    assert not any(counts_of in query["sql"] for query in resorted)
+    assert shown(facet_of(again, "court")) == before == {"ilnd": 1, "cand": 1}
+
+    RulingFactory(court=Court.objects.get(pk="ca7"), kind=RulingKind.PRELIMINARY_INJUNCTION)
+
+    after = client.get("/rulings/?kind=preliminary_injunction&sort=court")
+    assert shown(facet_of(after, "court")) == {"ilnd": 1, "cand": 1, "ca7": 1}
