@@ -1,6 +1,7 @@
 // Gives each autocomplete's search box, and each single-choice picker, the name of its field: select2 leaves it unnamed, so a
-// screen reader announces an anonymous search box. Runs after the admin has set up its widgets,
-// and again for each inline row added.
+// screen reader announces an anonymous search box. Runs after the admin has set up its widgets
+// (its jQuery ready handlers, which may run after the window's load event), at load, and again
+// for each inline row added.
 "use strict";
 (function () {
   function fieldName(select) {
@@ -28,6 +29,15 @@
     });
   }
 
+  document.addEventListener("DOMContentLoaded", function () {
+    // Every script has run: the admin's own ready handlers, which make the select2 widgets,
+    // were queued before this one, and the timeout runs after them all.
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(function () {
+        window.setTimeout(labelSearchBoxes, 0);
+      });
+    }
+  });
   window.addEventListener("load", labelSearchBoxes);
   document.addEventListener("formset:added", function () {
     window.setTimeout(labelSearchBoxes, 0);
