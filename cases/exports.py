@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.caching import DataVersion
+from cases.selectors import court_ruling_months
 
 # Separates the names inside a multi-valued cell on its way out of the database.
 UNIT_SEPARATOR = "\x1f"
@@ -242,13 +243,13 @@ def counted(*, joins: str, where: str) -> Callable[[str], RawSQL]:
 
 
 def stored_count_or_counted(
-    stored: str, related: Callable[[str], RawSQL]
+    stored: Callable[[], Expression], related: Callable[[str], RawSQL]
 ) -> Callable[[str], Expression]:
-    """On PostgreSQL, a count the database keeps (`stored`, SQL); elsewhere `related`."""
+    """On PostgreSQL, a count the database keeps (`stored()`); elsewhere `related`."""
 
     def build(vendor: str, *, csv: bool = False) -> Expression:
         if vendor == "postgresql":
-            return RawSQL(stored, [])
+            return stored()
         return related(vendor, csv=csv)
 
     return build
@@ -646,8 +647,7 @@ COURT_EXPORT = ExportSpec(
         Column(
             "ruling_count",
             stored_count_or_counted(
-                "(SELECT COALESCE(SUM(m.rulings), 0) FROM cases_rulingmonthcount m "
-                'WHERE m.court_id = "cases_court"."id")',
+                court_ruling_months,
                 counted(
                     joins="cases_ruling r",
                     where=f'r.court_id = "cases_court"."id" AND r.publication_state = {PUBLISHED}',

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db import connection
-from django.db.models import CharField, Count, Model, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, Expression, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 
@@ -94,15 +94,16 @@ class Facet:
         return [option for group in self.groups for option in group.options]
 
 
-def by_column(name: str, column: str) -> Counter:
-    """Counts of the records per value of one of their columns."""
+def by_column(name: str, column: str, n: Expression | None = None) -> Counter:
+    """Counts of the records per value of one of their columns (`n`, by default one a record:
+    Sum("rulings") adds up rows that are counts themselves)."""
 
     def count(records: QuerySet) -> QuerySet:
         return (
             records.order_by()
             .annotate(facet=Value(name, output_field=CharField()), key=Cast(column, CharField()))
             .values("facet", "key")
-            .annotate(n=Count("pk"))
+            .annotate(n=n or Count("pk"))
         )
 
     return count
@@ -206,12 +207,7 @@ def court_months(filterset: filters.TrackerFilterSet, records: QuerySet) -> list
         months = months.filter(month__gte=first)
     if end:
         months = months.filter(month__lt=end)
-    queries = [
-        months.order_by()
-        .annotate(facet=Value("court", output_field=CharField()), key=Cast("court_id", CharField()))
-        .values("facet", "key")
-        .annotate(n=Sum("rulings"))
-    ]
+    queries = [by_column("court", "court_id", n=Sum("rulings"))(months)]
     cut = Q()
     if after and first != after:
         cut |= Q(decided_on__lt=first)
@@ -255,6 +251,12 @@ def counted_together(names: list[str], columns: list[str], records: QuerySet) ->
     )
 
 
+def _same(records: QuerySet) -> tuple[str, str]:
+    """What two querysets of the same records have in common: their SQL and parameters."""
+    sql, params = records.query.sql_with_params()
+    return sql, repr(params)
+
+
 def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) -> dict:
     """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts).
 
@@ -275,12 +277,10 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
         if stored is not None:
             queries += stored
         elif spec.few_values_column:
-            sql, params = records.query.sql_with_params()
-            together.setdefault((sql, repr(params)), (records, []))[1].append(spec)
+            together.setdefault(_same(records), (records, []))[1].append(spec)
         elif isinstance(spec.count, Through):
-            sql, params = records.query.sql_with_params()
             counter = spec.count
-            group = (counter.model, counter.owner, counter.public, sql, repr(params))
+            group = (counter.model, counter.owner, counter.public, *_same(records))
             linked.setdefault(group, (records, []))[1].append(counter)
         else:
             queries.append(spec.count(records))

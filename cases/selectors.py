@@ -35,19 +35,24 @@ def published_policies() -> QuerySet[Policy]:
     return Policy.objects.published()
 
 
+def court_ruling_months() -> Expression:
+    """For a queryset of courts, on PostgreSQL: how many published rulings each court issued,
+    the sum of its months as the database keeps them (RulingMonthCount), a few rows a court."""
+    months = (
+        RulingMonthCount.objects.filter(court=OuterRef("pk"))
+        .order_by()
+        .values("court")
+        .annotate(n=Sum("rulings"))
+        .values("n")
+    )
+    return Coalesce(Subquery(months), 0)
+
+
 def court_ruling_count() -> Expression:
-    """For a queryset of courts: how many published rulings each court issued. On PostgreSQL
-    the sum of the court's months as the database keeps them (RulingMonthCount), a few rows
-    per court; elsewhere its rulings counted."""
+    """For a queryset of courts: how many published rulings each court issued (the kept months
+    on PostgreSQL, its rulings counted elsewhere)."""
     if connection.vendor == "postgresql":
-        months = (
-            RulingMonthCount.objects.filter(court=OuterRef("pk"))
-            .order_by()
-            .values("court")
-            .annotate(n=Sum("rulings"))
-            .values("n")
-        )
-        return Coalesce(Subquery(months), 0)
+        return court_ruling_months()
     return Count("rulings", filter=Q(rulings__publication_state=PublicationState.PUBLISHED))
 
 

@@ -130,10 +130,11 @@ def backwards(apps, schema_editor):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for event in (*ROWS, "TRUNCATE"):
+        for event in ROWS:
             name = f"ruling_month_counts_{event.lower()}"
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON cases_ruling")
             cursor.execute(f"DROP FUNCTION IF EXISTS cases_{name}()")
+        cursor.execute("DROP TRIGGER IF EXISTS ruling_month_counts_truncate ON cases_ruling")
         cursor.execute("DROP FUNCTION IF EXISTS cases_rebuild_ruling_month_counts()")
         # The table's own triggers go with it; their function stays until here.
         cursor.execute("DROP FUNCTION IF EXISTS cases_bump_data_version_if_counted() CASCADE")
