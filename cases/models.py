@@ -1024,7 +1024,7 @@ class RulingEffect(EditableRecord, TimeStampedModel):
 class RulingExportRow(models.Model):
     """A ruling's related names as its export writes them, kept current by the database.
 
-    On PostgreSQL, triggers (migrations 0018 and 0020) rewrite a ruling's row in the same
+    On PostgreSQL, triggers (migrations 0018, 0020 and 0025) rewrite a ruling's row in the same
     statement as any change to its lawsuits, effects (their parts and protected jurisdictions
     too) or grounds, or to the captions, titles, names, dates, slugs or publication states
     those lists show, so the rulings export reads one row per ruling
@@ -1048,6 +1048,10 @@ class RulingExportRow(models.Model):
     # (migration 0020).
     effects_json = models.TextField(null=True)  # noqa: DJ001
     effects_csv = models.TextField(null=True)  # noqa: DJ001
+    # The ruling's JSON record as the export writes it, U+0003 standing for the list's address
+    # in its url; rewritten with the row and whenever the ruling or its court's name changes
+    # what it shows (migration 0025).
+    record_json = models.TextField(null=True)  # noqa: DJ001
 
     def __str__(self) -> str:
         return f"Export row of ruling {self.ruling_id}"

@@ -9,8 +9,18 @@ import pytest
 from django.db import connection
 
 from cases import exports
-from cases.models import Effect, Ground, Lawsuit, Policy, Ruling, RulingEffect, RulingExportRow
+from cases.models import (
+    Court,
+    Effect,
+    Ground,
+    Lawsuit,
+    Policy,
+    Ruling,
+    RulingEffect,
+    RulingExportRow,
+)
 from tests.factories import (
+    CourtFactory,
     GroundFactory,
     LawsuitFactory,
     PolicyFactory,
@@ -172,3 +182,82 @@ def test_the_stored_effects_texts_follow_parts_protections_and_names():
         assert kept() == texts()
     # Each step was seen: the texts moved as the record did.
     assert kept()[ruling.pk] == (None, None)  # the policy is a draft now: no public effect
+
+
+def built_records() -> dict[int, str]:
+    """Each ruling's JSON record as the export builds it column by column (JsonRecord), with
+    no address before its url's key."""
+    spec = exports.RULING_EXPORT
+    expressions = [column.expression("postgresql") for column in spec.columns]
+    record = exports.JsonRecord(spec.columns, expressions, "")
+    return dict(Ruling.objects.annotate(record=record).values_list("pk", "record"))
+
+
+def kept_records() -> dict[int, str | None]:
+    """The records the database keeps, without the marker where the address goes."""
+    marker = exports.RULING_EXPORT.stored_json.marker
+    return {
+        pk: text and text.replace(marker, "")
+        for pk, text in RulingExportRow.objects.values_list("ruling_id", "record_json")
+    }
+
+
+def test_the_kept_json_records_follow_every_change_to_what_they_show():
+    """The rulings' JSON records, kept whole by the database (migration 0025), are the text
+    the export would build, after each kind of change an editor or a bulk operation makes to
+    what a record shows."""
+    policy = PolicyFactory(short_title='Byrne JAG "notice" condition')
+    lawsuit = LawsuitFactory(caption="City of Chicago v. Sessions")
+    ruling = RulingFactory(lawsuits=[lawsuit], summary=NASTY[7], judges=NASTY[9])
+    other = RulingFactory(court=ruling.court, reviews=ruling, disposition="affirmed")
+    assert set(kept_records()) == {ruling.pk, other.pk}
+    assert kept_records() == built_records()
+    assert '"summary": "She said \\"no\\", then left"}' in kept_records()[ruling.pk]
+
+    steps = [
+        lambda: Ruling.objects.filter(pk=ruling.pk).update(summary=NASTY[10], citation=NASTY[0]),
+        lambda: Ruling.objects.filter(pk=ruling.pk).update(decided_on=datetime.date(2018, 4, 19)),
+        lambda: Ruling.objects.filter(pk=other.pk).update(
+            kind="appellate_opinion", outcome="government", scope="none", docket_number="17-2991"
+        ),
+        lambda: Ruling.objects.filter(pk=other.pk).update(reviews=None, disposition=""),
+        lambda: Court.objects.filter(pk=ruling.court_id).update(name="N.D. Ill. (renamed)"),
+        lambda: Ruling.objects.filter(pk=other.pk).update(court=CourtFactory(name="7th Cir.")),
+        lambda: Lawsuit.objects.filter(pk=lawsuit.pk).update(caption="=Renamed v. Sessions"),
+        lambda: RulingEffectFactory(ruling=ruling, policy=policy, effect=Effect.BLOCKS),
+        lambda: ruling.grounds.add(GroundFactory(name="Spending Clause")),
+        lambda: Policy.objects.filter(pk=policy.pk).update(publication_state="draft"),
+        lambda: RulingFactory(lawsuits=[lawsuit]),
+        lambda: other.delete(),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        kept = kept_records()
+        assert None not in kept.values(), f"after step {number}"
+        assert kept == built_records(), f"after step {number}"
+    record = json.loads(kept_records()[ruling.pk])
+    assert record["court"] == "N.D. Ill. (renamed)"
+    assert record["decided_on"] == "2018-04-19"
+    assert record["lawsuits"] == ["=Renamed v. Sessions"]
+    assert record["grounds"] == ["Spending Clause"]
+    assert record["effects"] == []  # the policy is a draft now
+
+
+def test_the_json_export_reads_the_kept_records_and_writes_the_sites_address_in(
+    client, nasty_rulings, settings
+):
+    """The export's statement reads the kept text (it escapes nothing row by row), and each
+    url is the address the list was asked at."""
+    statement = exports.json_copy_statement(
+        exports.RULING_EXPORT, Ruling.objects.order_by("pk"), "https://t/"
+    )
+    assert '"cases_rulingexportrow"."record_json"' in statement
+    assert "to_json" not in statement
+    settings.ALLOWED_HOSTS = ["tracker.example"]
+    response = client.get("/rulings/?format=json", HTTP_HOST="tracker.example:8000")
+    text = b"".join(response.streaming_content).decode()
+    records = json.loads(text)
+    assert "\x03" not in text and "\\u0003" not in text
+    assert {record["url"] for record in records} == {
+        f"http://tracker.example:8000/rulings/{record['id']}/" for record in records
+    }

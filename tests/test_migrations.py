@@ -172,3 +172,56 @@ def test_the_month_counts_start_from_the_rulings_already_recorded():
         assert Ruling.objects.filter(summary="entered by an editor").count() == 4
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_json_records_are_kept_for_the_rulings_already_recorded():
+    """Migration 0025 writes the JSON record of every ruling editors entered before it (on
+    PostgreSQL; SQLite keeps no export rows), the text the export builds, and the record
+    follows the next edit."""
+    apps = migrate([("cases", "0024_ruling_court_index_covers_facets")])
+    Court = apps.get_model("cases", "Court")
+    Ruling = apps.get_model("cases", "Ruling")
+    Lawsuit = apps.get_model("cases", "Lawsuit")
+    court = Court.objects.create(
+        id="ilnd", name="N.D. Ill.", citation_string="N.D. Ill.", level="district"
+    )
+    suit = Lawsuit.objects.create(
+        slug="chicago",
+        caption="City of Chicago v. Sessions",
+        court=court,
+        docket_number="1:17-cv-05720",
+        filed_on=datetime.date(2017, 8, 7),
+        publication_state="published",
+    )
+    ruling = Ruling.objects.create(
+        court=court,
+        decided_on=datetime.date(2017, 9, 15),
+        kind="preliminary_injunction",
+        outcome="challengers",
+        scope="nationwide",
+        summary='Enjoined the "notice" and "access" conditions.',
+        publication_state="published",
+    )
+    ruling.lawsuits.set([suit])
+    try:
+        apps = migrate([("cases", "0025_export_rows_keep_the_json_record")])
+        rows = apps.get_model("cases", "RulingExportRow").objects
+        if connection.vendor != "postgresql":
+            assert not rows.exists()
+            return
+        from tests.test_export_rows import built_records, kept_records
+
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        kept = kept_records()
+        assert kept == built_records()
+        assert kept[ruling.pk].startswith(
+            f'{{"id": {ruling.pk}, "url": "{ruling.pk}/", "decided_on": "2017-09-15", '
+            '"court_id": "ilnd", "court": "N.D. Ill."'
+        )
+        assert '"lawsuits": ["City of Chicago v. Sessions"]' in kept[ruling.pk]
+        Ruling.objects.filter(pk=ruling.pk).update(summary="Edited after the migration.")
+        assert rows.get(ruling_id=ruling.pk).record_json.endswith(
+            '"summary": "Edited after the migration."}'
+        )
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
