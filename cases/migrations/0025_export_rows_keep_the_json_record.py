@@ -7,20 +7,25 @@ The `url` holds U+0003 where the list's address goes (`"url": "<U+0003>123/"`, t
 character itself): the site's address depends on the request, and the export writes it in as
 the text streams. JSON text never holds that character unescaped.
 
-A row trigger works the text out whenever an export row is written (so every trigger of
-migrations 0018 and 0020 that rewrites a ruling's lists rewrites it too), from the row's
-lists, its ruling and the ruling's court. Two more triggers rewrite the rows whose ruling
-changed a column the record shows, and those of every ruling of a court whose name changed.
+`cases_refresh_ruling_export` (migrations 0018 and 0020) now writes the record beside the
+lists, in the same set-based statement, so every trigger that rewrites a ruling's lists
+rewrites its record too. Two more triggers call it for the rulings that changed a column the
+record shows, and for every ruling of a court whose name changed.
 The text is byte for byte what `cases.exports.JsonRecord` builds, the marker aside
 (tests/test_export_rows.py). SQLite keeps no export rows.
 """
 
+import importlib
 import json
 
 from django.db import migrations, models
 
-# The export's columns: (name, kind, SQL over the ruling `r`, its court `c` and the export row
-# `NEW`), as cases.exports.RULING_EXPORT lists them when this was written.
+EFFECTS_AS_WRITTEN = importlib.import_module(
+    "cases.migrations.0020_export_rows_keep_effects_as_written"
+)
+
+# The export's columns: (name, kind, SQL over the ruling `r`, its court `c` and the lists the
+# refresh has just gathered), as cases.exports.RULING_EXPORT lists them when this was written.
 COLUMNS = [
     ("id", "integer", "r.id"),
     ("url", "url", "r.id"),
@@ -30,14 +35,14 @@ COLUMNS = [
     ("kind", "text", "r.kind"),
     ("outcome", "text", "r.outcome"),
     ("scope", "text", "r.scope"),
-    ("lawsuits", "list", "NEW.lawsuits"),
+    ("lawsuits", "list", "lawsuits.names"),
     ("docket_number", "text", "r.docket_number"),
     ("judges", "text", "r.judges"),
     ("citation", "text", "r.citation"),
     ("reviews_id", "integer", "r.reviews_id"),
     ("disposition", "text", "r.disposition"),
-    ("effects", "records", "NEW.effects_json"),
-    ("grounds", "list", "NEW.grounds"),
+    ("effects", "records", "effects.json"),
+    ("grounds", "list", "grounds.names"),
     ("summary", "text", "r.summary"),
 ]
 # The ruling's own columns the record shows: a change to one rewrites the record.
@@ -74,59 +79,59 @@ RECORD = (
     + " || '}'"
 )
 
-FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION cases_ruling_export_record() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    SELECT {RECORD} INTO NEW.record_json
-      FROM cases_ruling r LEFT JOIN cases_court c ON c.id = r.court_id
-     WHERE r.id = NEW.ruling_id;
-    RETURN NEW;
-END
-$$;
 
-CREATE OR REPLACE FUNCTION cases_ruling_export_ruling_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE cases_rulingexportrow x SET record_json = NULL
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
-     WHERE x.ruling_id = n.id
-       AND ({", ".join(f"n.{c}" for c in SHOWN)})
-           IS DISTINCT FROM ({", ".join(f"o.{c}" for c in SHOWN)});
-    RETURN NULL;
-END
-$$;
+def _refresh_sql() -> str:
+    """0020's refresh function, writing the record beside the lists."""
+    sql = EFFECTS_AS_WRITTEN._refresh_sql()
+    lists = "x.lawsuits, x.effects, x.grounds, x.effects_json, x.effects_csv"
+    written = lists.replace("x.", "EXCLUDED.")
+    replacements = [
+        (
+            "(ruling_id, lawsuits, effects, grounds, effects_json, effects_csv)\n",
+            "(ruling_id, lawsuits, effects, grounds, effects_json, effects_csv,\n"
+            "         record_json)\n",
+        ),
+        (
+            "           effects.csv\n      FROM target\n",
+            f"           effects.csv, {RECORD}\n"
+            "      FROM target\n"
+            "      JOIN cases_ruling r ON r.id = target.id\n"
+            "      LEFT JOIN cases_court c ON c.id = r.court_id\n",
+        ),
+        (
+            "effects_json = EXCLUDED.effects_json, effects_csv = EXCLUDED.effects_csv\n",
+            "effects_json = EXCLUDED.effects_json, effects_csv = EXCLUDED.effects_csv,\n"
+            "            record_json = EXCLUDED.record_json\n",
+        ),
+    ]
+    for old, new in replacements:
+        assert old in sql, old
+        sql = sql.replace(old, new)
+    # The rows rewritten when the record changes too.
+    where = " ".join(sql[sql.index("        WHERE (x.lawsuits") : sql.index(";\n$$")].split())
+    assert where == f"WHERE ({lists}) IS DISTINCT FROM ({written})", where
+    head, tail = sql.split("        WHERE (x.lawsuits")
+    tail = tail[tail.index(";\n$$") :]
+    return (
+        f"{head}        WHERE ({lists}, x.record_json)\n"
+        f"              IS DISTINCT FROM ({written}, EXCLUDED.record_json){tail}"
+    )
 
-CREATE OR REPLACE FUNCTION cases_ruling_export_court_name_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE cases_rulingexportrow x SET record_json = NULL
-      FROM cases_ruling r, new_rows n JOIN old_rows o ON o.id = n.id
-     WHERE r.court_id = n.id AND x.ruling_id = r.id AND n.name IS DISTINCT FROM o.name;
-    RETURN NULL;
-END
-$$;
-"""
 
-# (trigger, table, when)
+# (name, table, the rulings whose records to rewrite: a query over old_rows and new_rows)
 TRIGGERS = [
     (
-        "ruling_export_record",
-        "cases_rulingexportrow",
-        "BEFORE INSERT OR UPDATE ON cases_rulingexportrow FOR EACH ROW "
-        "EXECUTE FUNCTION cases_ruling_export_record()",
-    ),
-    (
-        "ruling_export_ruling_update",
+        "ruling_update",
         "cases_ruling",
-        "AFTER UPDATE ON cases_ruling REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION cases_ruling_export_ruling_update()",
+        "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        f"WHERE ({', '.join(f'n.{c}' for c in SHOWN)}) "
+        f"IS DISTINCT FROM ({', '.join(f'o.{c}' for c in SHOWN)})",
     ),
     (
-        "ruling_export_court_name_update",
+        "court_name_update",
         "cases_court",
-        "AFTER UPDATE ON cases_court REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION cases_ruling_export_court_name_update()",
+        "SELECT r.id FROM cases_ruling r JOIN new_rows n ON n.id = r.court_id "
+        "JOIN old_rows o ON o.id = n.id WHERE n.name IS DISTINCT FROM o.name",
     ),
 ]
 
@@ -135,12 +140,20 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:  # not execute(): % is not a parameter
-        cursor.execute(FUNCTIONS)
-        for name, _, when in TRIGGERS:
-            cursor.execute(f"CREATE TRIGGER {name} {when}")
-        # Every row written once more: the trigger works out the records of the rulings
-        # already recorded.
-        cursor.execute("UPDATE cases_rulingexportrow SET record_json = NULL")
+        cursor.execute(_refresh_sql())
+        for name, table, ids in TRIGGERS:
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION cases_ruling_export_{name}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN PERFORM cases_refresh_ruling_export(ARRAY({ids})); "
+                "RETURN NULL; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER ruling_export_{name} AFTER UPDATE ON {table} "
+                "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION cases_ruling_export_{name}()"
+            )
+        # The records of the rulings already recorded.
+        cursor.execute("SELECT cases_refresh_ruling_export(ARRAY(SELECT id FROM cases_ruling))")
 
 
 def backwards(apps, schema_editor):
@@ -148,9 +161,9 @@ def backwards(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for name, table, _ in TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        for name in ("record", "ruling_update", "court_name_update"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS ruling_export_{name} ON {table}")
             cursor.execute(f"DROP FUNCTION IF EXISTS cases_ruling_export_{name}()")
+        cursor.execute(EFFECTS_AS_WRITTEN._refresh_sql())
 
 
 class Migration(migrations.Migration):
