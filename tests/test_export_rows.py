@@ -261,3 +261,25 @@ def test_the_json_export_reads_the_kept_records_and_writes_the_sites_address_in(
     assert {record["url"] for record in records} == {
         f"http://tracker.example:8000/rulings/{record['id']}/" for record in records
     }
+
+
+def test_a_bulk_load_writes_every_export_row_once_and_leaves_the_triggers_on():
+    """generate_bulk writes the export rows after the load instead of with every table it
+    fills: they are the lists and records of every ruling, and the next edit still moves them."""
+    from django.core.management import call_command
+
+    call_command("generate_bulk", rulings=300, lawsuits=60, seed=3, verbosity=0)
+
+    assert stored() == expected()
+    kept = kept_records()
+    assert len(kept) == Ruling.objects.count() == 300
+    assert kept == built_records()
+    ruling = Ruling.objects.order_by("pk").first()
+    Ruling.objects.filter(pk=ruling.pk).update(summary="Edited after the load.")
+    assert kept_records()[ruling.pk].endswith('"summary": "Edited after the load."}')
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'ruling\\_export\\_%' "
+            "AND tgenabled = 'D'"
+        )
+        assert cursor.fetchone()[0] == 0

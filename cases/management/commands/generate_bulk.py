@@ -17,6 +17,7 @@ deleted first, so the same seed always produces the same records.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -138,6 +139,39 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
             batch = []
     if batch:
         yield batch
+
+
+@contextlib.contextmanager
+def export_rows_written_once() -> Iterator[None]:
+    """PostgreSQL: the rulings' export rows (RulingExportRow) written once, after the load.
+
+    Their triggers would rewrite a ruling's row with each table that lists it (its lawsuits,
+    effects, grounds...), several full rewrites of 300,000 rows that leave the table three times
+    its size. They are off while the rows go in and every ruling's row is written at the end.
+    Inside the command's transaction: if the load fails, the triggers are back as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    def switch(cursor, triggers, state: str) -> None:
+        # A table is altered only with no deferred checks pending (the foreign keys): they
+        # are made now, then deferred again as Django's connections have them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, name in triggers:
+            cursor.execute(f"ALTER TABLE {table} {state} TRIGGER {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgname LIKE 'ruling\\_export\\_%' ORDER BY 1, 2"
+        )
+        triggers = cursor.fetchall()
+        switch(cursor, triggers, "DISABLE")
+    yield
+    with connection.cursor() as cursor:
+        switch(cursor, triggers, "ENABLE")
+        cursor.execute("SELECT cases_refresh_ruling_export(ARRAY(SELECT id FROM cases_ruling))")
 
 
 class Loader:
@@ -295,7 +329,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for sql in DELETE_SYNTHETIC:
                     cursor.execute(sql)
-            counts = self.generate(random.Random(seed), rulings, lawsuits)
+            with export_rows_written_once():
+                counts = self.generate(random.Random(seed), rulings, lawsuits)
             models = [Source, Ground, FundingProgram, Jurisdiction, Policy, Lawsuit, Ruling]
             models.append(RulingEffect)
             models += [
