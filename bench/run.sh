@@ -99,7 +99,7 @@ else
     DJANGO_STATEMENT_TIMEOUT_MS=0 $PY manage.py migrate -v0
     $PY manage.py loaddata fixtures/courts.json -v0
     note "generate_bulk --rulings $RULINGS --lawsuits $LAWSUITS"
-    DJANGO_STATEMENT_TIMEOUT_MS=0 timeout 1200 $PY manage.py generate_bulk \
+    DJANGO_STATEMENT_TIMEOUT_MS=0 timeout 2400 $PY manage.py generate_bulk \
         --rulings "$RULINGS" --lawsuits "$LAWSUITS" --seed 1 -v0 >&2
     psql_ -d "$DB" -c "CREATE TABLE bench_built (rulings text)" \
         -c "INSERT INTO bench_built VALUES ('$RULINGS/$LAWSUITS')"
