@@ -6,6 +6,7 @@ import datetime
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from cases import exports
@@ -266,8 +267,6 @@ def test_the_json_export_reads_the_kept_records_and_writes_the_sites_address_in(
 def test_a_bulk_load_writes_every_export_row_once_and_leaves_the_triggers_on():
     """generate_bulk writes the export rows after the load instead of with every table it
     fills: they are the lists and records of every ruling, and the next edit still moves them."""
-    from django.core.management import call_command
-
     call_command("generate_bulk", rulings=300, lawsuits=60, seed=3, verbosity=0)
 
     assert stored() == expected()

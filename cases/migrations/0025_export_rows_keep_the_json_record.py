@@ -83,8 +83,6 @@ RECORD = (
 def _refresh_sql() -> str:
     """0020's refresh function, writing the record beside the lists."""
     sql = EFFECTS_AS_WRITTEN._refresh_sql()
-    lists = "x.lawsuits, x.effects, x.grounds, x.effects_json, x.effects_csv"
-    written = lists.replace("x.", "EXCLUDED.")
     replacements = [
         (
             "(ruling_id, lawsuits, effects, grounds, effects_json, effects_csv)\n",
@@ -103,19 +101,18 @@ def _refresh_sql() -> str:
             "effects_json = EXCLUDED.effects_json, effects_csv = EXCLUDED.effects_csv,\n"
             "            record_json = EXCLUDED.record_json\n",
         ),
+        # The rows rewritten when the record changes too.
+        ("x.effects_json, x.effects_csv)\n", "x.effects_json, x.effects_csv, x.record_json)\n"),
+        (
+            "EXCLUDED.effects_json, EXCLUDED.effects_csv);",
+            "EXCLUDED.effects_json, EXCLUDED.effects_csv,\n"
+            "                                EXCLUDED.record_json);",
+        ),
     ]
     for old, new in replacements:
-        assert old in sql, old
+        assert sql.count(old) == 1, old
         sql = sql.replace(old, new)
-    # The rows rewritten when the record changes too.
-    where = " ".join(sql[sql.index("        WHERE (x.lawsuits") : sql.index(";\n$$")].split())
-    assert where == f"WHERE ({lists}) IS DISTINCT FROM ({written})", where
-    head, tail = sql.split("        WHERE (x.lawsuits")
-    tail = tail[tail.index(";\n$$") :]
-    return (
-        f"{head}        WHERE ({lists}, x.record_json)\n"
-        f"              IS DISTINCT FROM ({written}, EXCLUDED.record_json){tail}"
-    )
+    return sql
 
 
 # (name, table, the rulings whose records to rewrite: a query over old_rows and new_rows)
