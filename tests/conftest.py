@@ -11,6 +11,7 @@ ever sees data it did not ask for. Browser tests share theirs the same way (brow
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -144,3 +145,22 @@ def _empty_page_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def editors_group(db):
+    """The "Editors" group with the permissions the migrations give it. A transactional test
+    (a browser test, say) flushes the tables, the group with them; it is then rebuilt exactly
+    as the data migrations build it."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.filter(name="Editors").first()
+    if group is None:
+        cases = importlib.import_module("cases.migrations.0003_editors_group")
+        cases.create_editors_group(apps, None)
+        group = Group.objects.get(name="Editors")
+    if not group.permissions.filter(content_type__app_label="readers").exists():
+        readers = importlib.import_module("readers.migrations.0002_editors_and_ledger")
+        readers.grant_editors(apps, None)
+    return group

@@ -4,15 +4,13 @@ place of server errors, and changelists whose query count does not grow with the
 from __future__ import annotations
 
 import datetime
-import importlib
 import io
 
 import factory
 import pytest
 from django import forms
-from django.apps import apps as django_apps
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -59,18 +57,6 @@ LOGIN_URL = "/admin/login/"
 
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def editors_group():
-    group = Group.objects.filter(name="Editors").first()
-    if group is None:
-        # A transactional test earlier in the run (the browser tests) flushed the tables, and
-        # the group with them; rebuild it exactly as the data migration builds it.
-        migration = importlib.import_module("cases.migrations.0003_editors_group")
-        migration.create_editors_group(django_apps, None)
-        group = Group.objects.get(name="Editors")
-    return group
 
 
 @pytest.fixture

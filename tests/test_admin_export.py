@@ -5,7 +5,7 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from cases.models import Court, PublicationState
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor_client(client, court_data):
+def editor_client(client, court_data, editors_group):
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group)
     client.force_login(editor)
     return client
 

@@ -6,7 +6,6 @@ made without a terminal."""
 from __future__ import annotations
 
 import datetime
-import importlib
 import os
 import re
 import subprocess
@@ -14,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -30,15 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def editor_client(client):
-    group = Group.objects.filter(name="Editors").first()
-    if group is None:  # a transactional test flushed it: rebuild it as the migration does
-        importlib.import_module("cases.migrations.0003_editors_group").create_editors_group(
-            django_apps, None
-        )
-        group = Group.objects.get(name="Editors")
+def editor_client(client, editors_group):
     user = User.objects.create_user("editor", is_staff=True)
-    user.groups.add(group)
+    user.groups.add(editors_group)
     client.force_login(user)
     return client
 

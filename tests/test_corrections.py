@@ -3,12 +3,10 @@ through, spam kept out, and no reader's email address anywhere public."""
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -65,17 +63,9 @@ def records(db) -> dict:
 
 
 @pytest.fixture
-def editor_client(client):
-    group = Group.objects.filter(name="Editors").first()
-    if group is None:  # flushed by a transactional test: rebuild it as the migrations do
-        cases = importlib.import_module("cases.migrations.0003_editors_group")
-        cases.create_editors_group(django_apps, None)
-        group = Group.objects.get(name="Editors")
-    if not group.permissions.filter(content_type__app_label="readers").exists():
-        readers = importlib.import_module("readers.migrations.0002_editors_and_ledger")
-        readers.grant_editors(django_apps, None)
+def editor_client(client, editors_group):
     editor = User.objects.create_user("editor", is_staff=True)
-    editor.groups.add(group)
+    editor.groups.add(editors_group)
     client.force_login(editor)
     client.editor = editor
     return client
