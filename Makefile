@@ -44,11 +44,17 @@ run: seed
 serve: install
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT)
 
+# The suite runs in parallel: one worker per core (at most TEST_WORKERS_MAX), each with its own
+# test database, a test file's tests on one worker. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
+TEST_WORKERS_MAX ?= 4
+PYTEST_WORKERS := -n $(TEST_WORKERS) --maxprocesses=$(TEST_WORKERS_MAX) --dist loadfile
+
 test: install $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_WORKERS)
 
 test-fast: install
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest $(PYTEST_WORKERS) -m "not browser"
 
 lint: install
 	$(VENV)/bin/ruff check .
