@@ -13,8 +13,9 @@ What a status depends on, and which policies each change touches:
 
 Outside `deferred()`, each saved or deleted record rebuilds at once. The admin wraps each
 request in `deferred()` inside its transaction, so a ruling saved with its effects is rebuilt
-once, at the end. Fixtures (`loaddata`, raw saves) and bulk loads bypass model signals; their
-commands rebuild everything when done (`manage.py rebuild_statuses`).
+once, at the end. Fixtures (`loaddata`, raw saves) and bulk loads bypass the records' own
+signals (not those of their many-to-many links); their commands defer the links' rebuilds and
+rebuild everything when done (`load_seed`, `manage.py rebuild_statuses`).
 """
 
 from __future__ import annotations
