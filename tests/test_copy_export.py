@@ -175,7 +175,7 @@ def test_the_export_is_one_copy_query_after_validation(client, nasty_data):
         sqls = [q["sql"] for q in queries]
         # The data version, the courts (to validate `court`, when given); then the COPY.
         assert sqls[-1].startswith("COPY (SELECT")
-        assert sqls[-1].endswith("TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)")
+        assert sqls[-1].endswith("TO STDOUT WITH (FORMAT binary)")
         assert not any("cases_ruling" in sql for sql in sqls[:-1])
         assert len(sqls) <= 3
 
@@ -258,3 +258,69 @@ def test_copy_and_python_paths_write_byte_identical_json_effects(client, nasty_d
 
     assert through_copy == through_python
     assert b'"protects": "every government within CA, IL"' in through_copy
+
+
+# --- The binary COPY of the JSON records ----------------------------------------------------------
+
+ROW_VALUES = ["{}", None, "", 'line\nbreak \x01\x02 \\ quote"', "Zürich – 東京 – 😀", "x" * 70_000]
+
+
+def binary_copy(values: list[str | None], extension: bytes = b"") -> list[bytes]:
+    """A binary COPY stream of one text column, as libpq hands it over: the header with the
+    first row, then one row a message, then the trailer."""
+    header = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + len(extension).to_bytes(4, "big")
+    rows = [
+        (1).to_bytes(2, "big")
+        + (-1 if value is None else len(value.encode())).to_bytes(4, "big", signed=True)
+        + (b"" if value is None else value.encode())
+        for value in values
+    ]
+    return [header + extension + rows[0], *rows[1:], (-1).to_bytes(2, "big", signed=True)]
+
+
+def through_sink(writes: list[bytes]) -> bytes:
+    import queue
+
+    chunks: queue.Queue = queue.Queue()
+    sink = exports._ChunkSink(chunks, threading.Event())
+    for data in writes:
+        sink.write(data)
+    sink.flush()
+    return b"".join(chunks.get() for _ in range(chunks.qsize()))
+
+
+EXPECTED_LINES = b"".join((value or "").encode() + b"\n" for value in ROW_VALUES)
+
+
+def test_the_copy_sink_writes_one_line_a_row_however_the_stream_is_cut():
+    """Each row's value and a newline (a NULL as an empty line), whether the stream comes a row
+    a write, in one piece, a byte at a time or cut anywhere, with or without a header
+    extension."""
+    for extension in (b"", b"\x00\x01\x02"):
+        whole = b"".join(binary_copy(ROW_VALUES, extension))
+        assert through_sink(binary_copy(ROW_VALUES, extension)) == EXPECTED_LINES
+        assert through_sink([whole]) == EXPECTED_LINES
+        assert through_sink([whole[i : i + 1] for i in range(len(whole))]) == EXPECTED_LINES
+        for cut in range(1, 40):
+            assert through_sink([whole[:cut], whole[cut:]]) == EXPECTED_LINES
+
+
+def test_the_copy_sink_refuses_what_is_not_one_text_column():
+    with pytest.raises(ValueError, match="not a binary COPY"):
+        through_sink([b"id,name\n1,two\n" * 3])
+    two_fields = binary_copy(["a"])
+    two_fields[0] = two_fields[0][:19] + (2).to_bytes(2, "big") + two_fields[0][21:]
+    with pytest.raises(ValueError, match="2 fields"):
+        through_sink(two_fields)
+
+
+@postgresql_only
+def test_the_copy_sink_reads_what_postgresql_writes(db):
+    """The same lines from a real binary COPY, through psycopg2 as the export runs it."""
+    literals = ", ".join("(NULL::text)" if value is None else "(%s::text)" for value in ROW_VALUES)
+    params = [value for value in ROW_VALUES if value is not None]
+    with connection.cursor() as cursor:
+        select = cursor.mogrify(f"SELECT * FROM (VALUES {literals}) AS v", params).decode()
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT binary)"
+    chunks = exports._copy_chunks(statement, "test")
+    assert b"".join(chunks) == EXPECTED_LINES
