@@ -17,6 +17,7 @@ from cases.models import (
     RulingKind,
     RulingOutcome,
 )
+from cases.status.triggers import deferred
 from tests.factories import (
     FundingProgramFactory,
     LawsuitFactory,
@@ -392,16 +393,18 @@ def test_the_timeline_only_answers_get_and_head(client, story):
 
 
 def add_events(count: int, court: Court) -> None:
-    """`count` policies, each challenged by a suit with a ruling: 3 * count events, plus ends."""
-    for index in range(count):
-        policy = PolicyFactory(
-            issued_on=datetime.date(2017, 1, 1) + datetime.timedelta(days=index),
-            ended_on=datetime.date(2021, 1, 20),
-            end_kind=PolicyEnd.REVOKED,
-        )
-        suit = LawsuitFactory(court=court, policies=[policy])
-        ruling = RulingFactory(court=court, lawsuits=[suit], outcome=RulingOutcome.MIXED)
-        RulingEffectFactory(ruling=ruling, policy=policy)
+    """`count` policies, each challenged by a suit with a ruling: 3 * count events, plus ends
+    (the statuses rebuilt once, at the end, as the admin does for a request)."""
+    with deferred():
+        for index in range(count):
+            policy = PolicyFactory(
+                issued_on=datetime.date(2017, 1, 1) + datetime.timedelta(days=index),
+                ended_on=datetime.date(2021, 1, 20),
+                end_kind=PolicyEnd.REVOKED,
+            )
+            suit = LawsuitFactory(court=court, policies=[policy])
+            ruling = RulingFactory(court=court, lawsuits=[suit], outcome=RulingOutcome.MIXED)
+            RulingEffectFactory(ruling=ruling, policy=policy)
 
 
 def count_queries(client, url: str) -> int:
