@@ -1106,8 +1106,7 @@ def copy_csv_stream(
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator=CSV_LINE_END).writerow(spec.headers)
     yield buffer.getvalue().encode()
-    statement = copy_statement(spec, queryset, base_url)
-    yield from _copy_chunks(statement, "csv")
+    yield from _copy_chunks(copy_statement(spec, queryset, base_url), "csv")
 
 
 def copy_json_stream(
@@ -1119,8 +1118,7 @@ def copy_json_stream(
     marker = spec.stored_json.marker.encode() if spec.stored_json else b""
     address = json.dumps(base_url, ensure_ascii=False)[1:-1].encode()  # as a JSON string holds it
     pending = b""  # the last byte so far: the last record's line end is not followed by a comma
-    statement = json_copy_statement(spec, queryset, base_url)
-    for chunk in _copy_chunks(statement, "json"):
+    for chunk in _copy_chunks(json_copy_statement(spec, queryset, base_url), "json"):
         data = pending + (chunk.replace(marker, address) if marker else chunk)
         pending = data[-1:]
         if len(data) > 1:

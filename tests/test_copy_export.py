@@ -4,6 +4,7 @@ streamed, and safe when the client goes away half-way."""
 import csv
 import datetime
 import io
+import queue
 import threading
 
 import pytest
@@ -260,7 +261,7 @@ def test_copy_and_python_paths_write_byte_identical_json_effects(client, nasty_d
     assert b'"protects": "every government within CA, IL"' in through_copy
 
 
-# --- The binary COPY of the JSON records ----------------------------------------------------------
+# --- The sink of the binary COPY (CSV lines and JSON records) -------------------------------------
 
 ROW_VALUES = ["{}", None, "", 'line\nbreak \x01\x02 \\ quote"', "Zürich – 東京 – 😀", "x" * 70_000]
 
@@ -282,8 +283,6 @@ def binary_copy(values: list[str | None], extension: bytes = b"") -> list[bytes]
 
 
 def through_sink(writes: list[bytes]) -> bytes:
-    import queue
-
     chunks: queue.Queue = queue.Queue()
     sink = exports._ChunkSink(chunks, threading.Event())
     for data in writes:
