@@ -8,7 +8,7 @@ python bench/helpers.py table-copy-sql QUERY -> the floor: a COPY of the same ro
                                              order, straight from the rulings table (its own
                                              columns, no joins)
 Both statements come after the settings the export runs its COPY under (exports.COPY_SETTINGS:
-its work_mem, no JIT), so the floor gets whatever the export is given.
+its work_mem, no JIT, two parallel workers), so the floor gets whatever the export is given.
 python bench/helpers.py queries           -> `queries_per_page` lines, measured in-process
 python bench/helpers.py load-paths        -> the URL mix of bench/load.sh, one path per line
 """

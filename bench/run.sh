@@ -16,7 +16,8 @@
 #                                  rulings table: same rows, same order, the table's own
 #                                  columns, no joins, FORMAT csv; under the session settings
 #                                  the export's COPY runs with (exports.COPY_SETTINGS: its
-#                                  work_mem, no JIT), so the floor is given what the export is
+#                                  work_mem, no JIT, two parallel workers), so the floor is
+#                                  given what the export is
 #   bare_floor                     requests/s of bench/bare_wsgi.py: one view answering "ok"
 #                                  through SecurityMiddleware and CommonMiddleware only; served
 #                                  all along on BENCH_PORT + 1 and measured again right before

@@ -219,6 +219,8 @@ def test_a_client_that_leaves_early_leaves_the_connection_usable(db):
         assert cursor.fetchone()[0] != exports.COPY_WORK_MEM
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == jit  # as it was (the COPY runs without JIT)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"  # the COPY had two; the pages' queries have none
 
 
 @postgresql_only

@@ -118,6 +118,14 @@ def test_the_statement_timeout_is_set_on_postgresql():
         assert cursor.fetchone()[0] in {"15s", f"{settings.STATEMENT_TIMEOUT_MS}ms"}
 
 
+def test_pages_query_postgresql_without_parallel_workers():
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel query is a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == str(settings.DB_PARALLEL_WORKERS) == "0"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
