@@ -36,6 +36,7 @@ notification has arrived, which it does as the edit commits.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLResolver, get_resolver, get_urlconf
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -55,6 +56,9 @@ from django.utils.http import http_date
 from tracker.middleware import DATABASE_DOWN, unavailable_response
 
 NOT_CACHED = {"healthz"}  # url names in the `cases` namespace that are never cached
+# What patch_cache_control(public=True, max_age=0, must_revalidate=True) writes on an answer
+# that has no Cache-Control yet.
+REVALIDATE = "public, max-age=0, must-revalidate"
 
 
 def _release() -> str:
@@ -225,8 +229,15 @@ def _public_page(request: HttpRequest):
     files, anything that does not resolve, anything but GET and HEAD)."""
     if request.method not in ("GET", "HEAD"):
         return None
+    return _public_match(get_resolver(get_urlconf()), request.path_info)
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_match(resolver: URLResolver, path: str):
+    """`path`'s match under `resolver` if it is a public page, else None; kept per path, as a
+    path resolves the same way until the URLconf changes (a new resolver)."""
     try:
-        match = resolve(request.path_info)
+        match = resolver.resolve(path)
     except Resolver404:
         return None
     if match.namespace != "cases" or match.url_name in NOT_CACHED:
@@ -316,4 +327,7 @@ class PublicPageCacheMiddleware:
         response["ETag"] = state.etag
         response["Last-Modified"] = http_date(state.last_modified.timestamp())
         # Shared caches and browsers may keep a copy but must ask again each time (cheap: 304).
-        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        if response.has_header("Cache-Control"):
+            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        else:
+            response["Cache-Control"] = REVALIDATE

@@ -10,6 +10,7 @@ import importlib
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import include, path
 
 from cases import caching
 from cases.models import Ground, Ruling
@@ -41,7 +42,10 @@ def test_a_repeat_view_is_served_from_the_cache_in_one_query(client, ruling):
     assert first_queries > 1
     assert again_queries == 1  # the data version, nothing else
     assert again["ETag"] == first["ETag"]
-    assert again["Content-Security-Policy"]  # outer middleware still labels cached pages
+    # The cached answer carries the same labels as the rendered one, outer middleware's too.
+    for header in ("Cache-Control", "Last-Modified", "Content-Security-Policy", "X-Frame-Options"):
+        assert again[header] == first[header], header
+    assert again["Cache-Control"] == "public, max-age=0, must-revalidate"
 
 
 def test_the_etag_answers_304_with_no_body(client, ruling):
@@ -163,6 +167,20 @@ def test_the_health_check_is_never_cached(client):
     assert body == "ok"
     assert "ETag" not in response
     assert "no-cache" in response["Cache-Control"]
+
+
+# The site moved under /archive/, for the test below.
+urlpatterns = [path("archive/", include("tracker.urls"))]
+
+
+def test_pages_are_found_anew_when_the_urls_change(client, ruling, settings):
+    assert client.get("/rulings/").status_code == 200
+    settings.ROOT_URLCONF = __name__
+
+    assert client.get("/rulings/").status_code == 404
+    moved = client.get("/archive/rulings/")
+    assert moved.status_code == 200 and "ETag" in moved
+    assert "<h1>Rulings</h1>" in moved.content.decode()
 
 
 def test_the_admin_is_never_cached(admin_client, ruling):

@@ -119,7 +119,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     builds is the same each time. Any answer that does use them goes through django-csp.
     """
 
-    _built: dict[str, tuple[str, str]] = {}
+    # The settings' policy objects and the two headers built from them. Settings are never
+    # changed in place; a test that overrides them gives new objects, and the headers are
+    # built again.
+    _built: tuple[object, object, str, str] | None = None
 
     def process_response(self, request, response):
         if (
@@ -131,17 +134,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         from csp.constants import HEADER, HEADER_REPORT_ONLY
         from csp.utils import build_policy
 
-        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
-        key = repr((policy, report_only))
-        built = self._built.get(key)
-        if built is None:
-            built = (build_policy(), build_policy(report_only=True))
-            self._built.clear()
-            self._built[key] = built
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        built = ContentSecurityPolicyMiddleware._built
+        if built is None or built[0] is not policy or built[1] is not report_only:
+            built = (policy, report_only, build_policy(), build_policy(report_only=True))
+            ContentSecurityPolicyMiddleware._built = built
         for header, value, config in (
-            (HEADER, built[0], policy),
-            (HEADER_REPORT_ONLY, built[1], report_only),
+            (HEADER, built[2], policy or {}),
+            (HEADER_REPORT_ONLY, built[3], report_only or {}),
         ):
             prefixes = tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ())
             if value and header not in response and not request.path_info.startswith(prefixes):
