@@ -3,8 +3,10 @@ the bench's database), run by bench/run.sh as the `layers` part.
 
 Each layer is switched off in turn, in process (the WSGI application called directly, as
 gunicorn calls it, without sockets), and `/rulings/?court=ilnd` measured: first views (a new
-address each request, as bench/first_views.lua asks) and repeat views. The variants take turns
-for a few rounds and each keeps its best round, so a busy machine disturbs them alike. Prints
+address each request, as bench/first_views.lua asks) and repeat views; the hand-rendered
+widgets also on first views of the lawsuits and policies lists, whose forms they render. The
+variants take turns for a few rounds and each keeps its best round, so a busy machine disturbs
+them alike. Prints
 `layer[<name>]: <ms> ms per view without it, <ms> with it (<ratio>x)`.
 """
 
@@ -39,10 +41,10 @@ REQUESTS = int(os.environ.get("LAYER_REQUESTS", "60"))
 counter = 0
 
 
-def call(query: str) -> None:
+def call(query: str, path: str = PATH) -> None:
     environ = {
         "REQUEST_METHOD": "GET",
-        "PATH_INFO": PATH,
+        "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80",
@@ -65,6 +67,20 @@ def first_view() -> None:
     counter += 1
     n = counter
     call(f"{QUERY}&decided_after={1000 + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}")
+
+
+def first_view_of(path: str, query: str, date_param: str, first_year: int = 1000):
+    """First views of another list: `date_param` a new date each request (from `first_year`
+    on), as above."""
+
+    def view() -> None:
+        global counter
+        counter += 1
+        n = counter
+        date = f"{first_year + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
+        call(f"{query}&{date_param}={date}" if query else f"{date_param}={date}", path)
+
+    return view
 
 
 def repeat_view() -> None:
@@ -129,6 +145,15 @@ LAYERS = {
     ),
     "hand-rendered widgets (first view)": (
         first_view,
+        [(rendering.FilterFormRenderer, "render", DjangoTemplates.render)],
+    ),
+    # The lists whose filter forms the widgets still render (the rulings' choices are facets).
+    "hand-rendered widgets (/lawsuits/?court=ilnd, first view)": (
+        first_view_of("/lawsuits/", "court=ilnd", "filed_after"),
+        [(rendering.FilterFormRenderer, "render", DjangoTemplates.render)],
+    ),
+    "hand-rendered widgets (/policies/, first view: a new as_of)": (
+        first_view_of("/policies/", "", "as_of", first_year=2017),
         [(rendering.FilterFormRenderer, "render", DjangoTemplates.render)],
     ),
     "Python-built rows (first view)": (first_view, [(tracker, "ROWS", "template")]),
