@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client, override_settings
 
+from tests.test_security import settings_in
+
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/rulings/", "/lawsuits/?format=csv", "/policies/", "/rulings/1/"]
@@ -118,12 +120,38 @@ def test_the_statement_timeout_is_set_on_postgresql():
         assert cursor.fetchone()[0] in {"15s", f"{settings.STATEMENT_TIMEOUT_MS}ms"}
 
 
-def test_pages_query_postgresql_without_parallel_workers():
+def test_pages_query_postgresql_with_the_parallel_workers_configured():
     if connection.vendor != "postgresql":
         pytest.skip("parallel query is a PostgreSQL setting")
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
-        assert cursor.fetchone()[0] == str(settings.DB_PARALLEL_WORKERS) == "0"
+        assert cursor.fetchone()[0] == str(settings.DB_PARALLEL_WORKERS)
+
+
+POSTGRESQL = {"DATABASE_URL": "postgres://tracker@db.example:5432/tracker"}
+
+
+def test_the_web_connection_has_no_parallel_workers_unless_configured():
+    default = settings_in(POSTGRESQL, "DATABASES")["DATABASES"]
+    configured = settings_in({**POSTGRESQL, "DJANGO_DB_PARALLEL_WORKERS": "3"}, "DATABASES")
+
+    assert "-c max_parallel_workers_per_gather=0" in default
+    assert "-c max_parallel_workers_per_gather=3" in configured["DATABASES"]
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_a_malformed_parallel_workers_setting_stops_start_up(value):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**base, **POSTGRESQL, "DJANGO_DB_PARALLEL_WORKERS": value},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DB_PARALLEL_WORKERS" in result.stderr
 
 
 def free_port() -> int:

@@ -137,20 +137,19 @@ except ValueError as exc:
 STATEMENT_TIMEOUT_MS = env_int("DJANGO_STATEMENT_TIMEOUT_MS", 15000)
 if STATEMENT_TIMEOUT_MS < 0:
     raise ImproperlyConfigured("DJANGO_STATEMENT_TIMEOUT_MS must be 0 or more")
-# The planner's cost of reading a page out of order, against 1 for the next page in order: 4,
-# PostgreSQL's default, models a spinning disk; 1.1 is the usual figure for an SSD or a database
-# that fits in memory, where it makes the planner read a few thousand rows through an index
-# (the facets' counts of a court's rulings per policy) instead of a whole table.
-#
 # Parallel query: PostgreSQL may give a statement extra processes (2 by default). A page's
 # queries take milliseconds, and on a server answering several requests at once the other cores
 # are busy answering them: starting processes for each query then costs more than it saves
-# (first views of /rulings/?court=ilnd at 300,000 rulings, 2 cores: 40 req/s with them, 47-48
+# (first views of /rulings/?court=ilnd at 300,000 rulings, 2 cores: 40 req/s with them, 46-48
 # without). The web connection runs without them; an export's one long statement gets them
 # back (exports.COPY_SETTINGS).
 DB_PARALLEL_WORKERS = env_int("DJANGO_DB_PARALLEL_WORKERS", 0)
 if DB_PARALLEL_WORKERS < 0:
     raise ImproperlyConfigured("DJANGO_DB_PARALLEL_WORKERS must be 0 or more")
+# The planner's cost of reading a page out of order, against 1 for the next page in order: 4,
+# PostgreSQL's default, models a spinning disk; 1.1 is the usual figure for an SSD or a database
+# that fits in memory, where it makes the planner read a few thousand rows through an index
+# (the facets' counts of a court's rulings per policy) instead of a whole table.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (
