@@ -29,6 +29,7 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.forms.renderers import DjangoTemplates  # noqa: E402
 from django.template import engines  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
 from django.utils.safestring import mark_safe  # noqa: E402
 
 from cases import circuits, facets, filters, rendering, selectors  # noqa: E402
@@ -125,6 +126,11 @@ def template_rows(rulings):
     return mark_safe(ROW_TEMPLATE.render({"rows": list(rulings)}))
 
 
+def template_facet(facet):
+    """A facet's choices through includes/facet.html, the markup `{% facet_markup %}` writes."""
+    return mark_safe(render_to_string("includes/facet.html", {"facet": facet}))
+
+
 def no_choice_cache(version, name, build):
     return build()
 
@@ -156,7 +162,11 @@ LAYERS = {
         first_view_of("/policies/", "", "as_of", first_year=2017),
         [(rendering.FilterFormRenderer, "render", DjangoTemplates.render)],
     ),
-    "Python-built rows (first view)": (first_view, [(tracker, "ROWS", "template")]),
+    "Python-built rows (first view)": (first_view, [(tracker, "tag:ruling_rows", template_rows)]),
+    "Python-built facets (first view)": (
+        first_view,
+        [(tracker, "tag:facet_markup", template_facet)],
+    ),
 }
 
 
@@ -168,10 +178,11 @@ def reset_templates() -> None:
 
 
 @contextmanager
-def template_loop_rows():
-    """`{% ruling_rows %}` as a template loop over the rows (templates parsed again)."""
+def template_tag(name, function):
+    """The tag `name` of cases/templatetags/tracker.py as `function` (templates parsed again):
+    `{% ruling_rows %}` as a template loop over the rows, `{% facet_markup %}` as its template."""
     with patched(tracker.register, "tags", dict(tracker.register.tags)):
-        tracker.register.simple_tag(template_rows, name="ruling_rows")
+        tracker.register.simple_tag(function, name=name)
         reset_templates()
         try:
             yield
@@ -182,8 +193,8 @@ def template_loop_rows():
 def measure(view, patches) -> float:
     with ExitStack() as stack:
         for target, name, value in patches:
-            if name == "ROWS":
-                stack.enter_context(template_loop_rows())
+            if name.startswith("tag:"):
+                stack.enter_context(template_tag(name.removeprefix("tag:"), value))
             else:
                 stack.enter_context(patched(target, name, value))
         cache.clear()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse, set_script_prefix
 
@@ -21,6 +22,7 @@ from cases.models import (
 )
 from cases.rendering import FilterFormRenderer
 from cases.tables import RULING_ROW_VALUES, RulingRow, ruling_table_rows
+from cases.templatetags.tracker import facet_markup
 from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,42 @@ def test_filter_forms_render_as_django_renders_them(seeded, filterset_class, que
             assert fast_label == field.label_tag(), field.name
         finally:
             form.renderer = filterset.form.default_renderer
+
+
+FACET_PAGES = [
+    "/rulings/",  # courts without rulings left out: "Show all courts"
+    "/rulings/?court=ilnd&court=cand&kind=stay&policy=eo-13768-sec-9a&program=byrne-jag",
+    "/rulings/?all_courts=true",  # every court: "Show only the courts with ..."
+    "/rulings/?q=no+ruling+says+this",  # no choice has a match: "None has ..."
+    "/lawsuits/?status=pending&court=ilnd",
+    "/timeline/?kind=ruling",
+]
+
+
+def test_facets_render_as_their_template_does(seeded, client):
+    seen = set()
+    for url in FACET_PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        shown = response.context["filter"]
+        form = shown["form"] if isinstance(shown, dict) else shown.form  # the timeline's: a dict
+        facets = [field.facet for field in form.fields.values() if getattr(field, "facet", None)]
+        assert facets, url
+        for facet in facets:
+            expected = render_to_string("includes/facet.html", {"facet": facet})
+            assert facet_markup(facet) == expected, (url, facet.name)
+            assert facet.label in response.content.decode()
+            seen.update(
+                {
+                    "checkboxes" if facet.multiple else "select",
+                    *("grouped" for group in facet.groups if group.legend),
+                    *("ticked" for option in facet.options if option.selected),
+                    *(["none has"] if facet.multiple and not facet.groups else []),
+                    *(["show all"] if facet.show_all_url else []),
+                    *(["fewer"] if facet.fewer_url else []),
+                }
+            )
+    assert seen == {"checkboxes", "select", "grouped", "ticked", "none has", "show all", "fewer"}
 
 
 def test_a_selected_court_and_ticked_kind_show_as_chosen(seeded, client):
