@@ -6,8 +6,7 @@ gunicorn calls it, without sockets), and `/rulings/?court=ilnd` measured: first 
 address each request, as bench/first_views.lua asks) and repeat views; the hand-rendered
 widgets also on first views of the lawsuits and policies lists, whose forms they render. The
 variants take turns for a few rounds and each keeps its best round, so a busy machine disturbs
-them alike. Prints
-`layer[<name>]: <ms> ms per view without it, <ms> with it (<ratio>x)`.
+them alike. Prints `layer[<name>]: <ms> ms per view without it, <ms> with it (<ratio>x)`.
 """
 
 from __future__ import annotations
@@ -63,25 +62,25 @@ def call(query: str, path: str = PATH) -> None:
     assert status[0].startswith("200"), status
 
 
-def first_view() -> None:
+def new_date(first_year: int) -> str:
+    """A date no request of this run asked for before, from `first_year` on."""
     global counter
     counter += 1
     n = counter
-    call(f"{QUERY}&decided_after={1000 + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}")
+    return f"{first_year + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
 
 
 def first_view_of(path: str, query: str, date_param: str, first_year: int = 1000):
-    """First views of another list: `date_param` a new date each request (from `first_year`
-    on), as above."""
+    """First views of a list: `date_param` a new date each request (from `first_year` on)."""
 
     def view() -> None:
-        global counter
-        counter += 1
-        n = counter
-        date = f"{first_year + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
-        call(f"{query}&{date_param}={date}" if query else f"{date_param}={date}", path)
+        date = f"{date_param}={new_date(first_year)}"
+        call(f"{query}&{date}" if query else date, path)
 
     return view
+
+
+first_view = first_view_of(PATH, QUERY, "decided_after")
 
 
 def repeat_view() -> None:
@@ -90,10 +89,7 @@ def repeat_view() -> None:
 
 def next_page() -> None:
     """The second page of a first view: a new address whose filters were just counted."""
-    global counter
-    counter += 1
-    n = counter
-    query = f"{QUERY}&decided_after={2000 + n // 336:04d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
+    query = f"{QUERY}&decided_after={new_date(2000)}"
     call(query)
     call(f"{query}&page=2")
 

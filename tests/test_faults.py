@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client, override_settings
 
-from tests.test_security import settings_in
+from tests.test_security import settings_in, start_up
 
 pytestmark = pytest.mark.django_db
 
@@ -141,15 +141,7 @@ def test_the_web_connection_has_no_parallel_workers_unless_configured():
 
 @pytest.mark.parametrize("value", ["-1", "two"])
 def test_a_malformed_parallel_workers_setting_stops_start_up(value):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        env={**base, **POSTGRESQL, "DJANGO_DB_PARALLEL_WORKERS": value},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_up({**POSTGRESQL, "DJANGO_DB_PARALLEL_WORKERS": value})
     assert result.returncode != 0
     assert "DJANGO_DB_PARALLEL_WORKERS" in result.stderr
 

@@ -163,14 +163,19 @@ def test_behind_a_proxy_the_forwarded_proto_is_trusted():
     [("DJANGO_HTTPS", "maybe"), ("DJANGO_HSTS_SECONDS", "a year"), ("DJANGO_SESSION_AGE", "8h")],
 )
 def test_a_malformed_security_variable_stops_start_up(name, value):
+    result = start_up({"DJANGO_SETTINGS_MODULE": "tracker.settings", name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def start_up(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check` in a fresh process with `env` on top of a clean environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check"],
-        env={**base, "DJANGO_SETTINGS_MODULE": "tracker.settings", name: value},
+        env={**base, **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0
-    assert name in result.stderr
