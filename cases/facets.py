@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Expression, Model, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, TruncMonth
 from django.http import QueryDict
 
 from cases import filters
@@ -26,8 +30,9 @@ from cases.models import Lawsuit, RulingEffect, RulingMonthCount
 from cases.selectors import court_directory_now
 
 # A count query: given the list's records filtered by every filter but the facet's own, the
-# rows (facet, key, n) of this facet.
-Counter = Callable[[QuerySet], QuerySet]
+# rows (facet, key, n) of this facet; given `month`, the records' date, per month too (rows
+# (facet, key, month, n), for the monthly tallies).
+Counter = Callable[..., QuerySet]
 
 
 @dataclass(frozen=True)
@@ -96,14 +101,17 @@ class Facet:
 
 def by_column(name: str, column: str, n: Expression | None = None) -> Counter:
     """Counts of the records per value of one of their columns (`n`, by default one a record:
-    Sum("rulings") adds up rows that are counts themselves)."""
+    Sum("rulings") adds up rows that are counts themselves); with `month`, the name of the
+    records' date, per value and month too."""
 
-    def count(records: QuerySet) -> QuerySet:
-        return (
-            records.order_by()
-            .annotate(facet=Value(name, output_field=CharField()), key=Cast(column, CharField()))
-            .values("facet", "key")
-            .annotate(n=n or Count("pk"))
+    def count(records: QuerySet, month: str = "") -> QuerySet:
+        records = records.order_by().annotate(
+            facet=Value(name, output_field=CharField()), key=Cast(column, CharField())
+        )
+        if month:
+            records = records.annotate(month=TruncMonth(month))
+        return records.values("facet", "key", *(["month"] if month else [])).annotate(
+            n=n or Count("pk")
         )
 
     return count
@@ -127,14 +135,18 @@ class Through:
             **{f"{self.owner}__in": records.order_by().values("pk")}, **dict(self.public)
         )
 
-    def __call__(self, records: QuerySet) -> QuerySet:
-        return (
+    def __call__(self, records: QuerySet, month: str = "") -> QuerySet:
+        links = (
             self.links(records)
             .filter(**{f"{self.key}__isnull": False})
             .annotate(
                 facet=Value(self.name, output_field=CharField()), key=Cast(self.key, CharField())
             )
-            .values("facet", "key")
+        )
+        if month:  # the date of the owner (the ruling)
+            links = links.annotate(month=TruncMonth(f"{self.owner}__{month}"))
+        return (
+            links.values("facet", "key", *(["month"] if month else []))
             .annotate(n=Count(self.owner, distinct=True))
             .order_by()
         )
@@ -182,37 +194,73 @@ def _month_start(day: datetime.date, later: int = 0) -> datetime.date | None:
 MONTH_COUNT_FILTERS = {"court", "all_courts", "sort", "decided_after", "decided_before"}
 
 
+@dataclass(frozen=True)
+class Months:
+    """Date bounds (either may be None) split into the whole months inside them, from `first`
+    on and before `end` (either None: open), and the days of the months they cut."""
+
+    after: datetime.date | None
+    before: datetime.date | None
+    first: datetime.date | None
+    end: datetime.date | None
+
+    @classmethod
+    def of(cls, after: datetime.date | None, before: datetime.date | None) -> Months | None:
+        """None when the bounds hold no whole month (their rulings are few: count them)."""
+        first = after and _month_start(after, later=0 if after.day == 1 else 1)
+        end = None
+        if before and before < datetime.date.max:
+            end = _month_start(before + datetime.timedelta(days=1))
+        if (after and first is None) or (first and end and first >= end):
+            return None
+        return cls(after, before, first, end)
+
+    def cut(self, field: str) -> Q:
+        """The records of the days in the bounds outside the whole months (no condition: none)."""
+        cut = Q()
+        if self.after and self.first != self.after:
+            cut |= Q(**{f"{field}__lt": self.first})
+        if self.end and self.before and self.end <= self.before:
+            cut |= Q(**{f"{field}__gte": self.end})
+        return cut
+
+    def cut_months(self) -> list[tuple[datetime.date, datetime.date | None]]:
+        """The months the bounds cut, each as (its first day, the next month's)."""
+        months = []
+        if self.after and self.first != self.after:
+            months.append((_month_start(self.after), self.first))
+        if self.end and self.before and self.end <= self.before:
+            months.append((self.end, _month_start(self.end, later=1)))
+        return months
+
+
+def only_filters(filterset: filters.TrackerFilterSet, allowed) -> bool:
+    """Whether no filter in force is outside `allowed` (a valid filterset)."""
+    return not any(
+        value not in (None, "", [], False)
+        for name, value in filterset.form.cleaned_data.items()
+        if name not in allowed
+    )
+
+
 def court_months(filterset: filters.TrackerFilterSet, records: QuerySet) -> list[QuerySet] | None:
     """The rulings per court under date bounds alone, from the stored counts (PostgreSQL): the
     months inside the bounds summed, and the rulings of the months the bounds cut counted."""
     if connection.vendor != "postgresql":  # SQLite keeps no counts
         return None
-    data = filterset.form.cleaned_data
-    if any(
-        value not in (None, "", [], False)
-        for name, value in data.items()
-        if name not in MONTH_COUNT_FILTERS
-    ):
+    if not only_filters(filterset, MONTH_COUNT_FILTERS):
         return None
-    after, before = data.get("decided_after"), data.get("decided_before")
-    # The whole months inside the bounds: from `first` on, before `end`.
-    first = after and _month_start(after, later=0 if after.day == 1 else 1)
-    end = None
-    if before and before < datetime.date.max:
-        end = _month_start(before + datetime.timedelta(days=1))
-    if (after and first is None) or (first and end and first >= end):
-        return None  # no whole month: the rulings are few, count them
-    months = RulingMonthCount.objects.all()
-    if first:
-        months = months.filter(month__gte=first)
-    if end:
-        months = months.filter(month__lt=end)
-    queries = [by_column("court", "court_id", n=Sum("rulings"))(months)]
-    cut = Q()
-    if after and first != after:
-        cut |= Q(decided_on__lt=first)
-    if end and end <= before:
-        cut |= Q(decided_on__gte=end)
+    data = filterset.form.cleaned_data
+    months = Months.of(data.get("decided_after"), data.get("decided_before"))
+    if months is None:
+        return None
+    stored = RulingMonthCount.objects.all()
+    if months.first:
+        stored = stored.filter(month__gte=months.first)
+    if months.end:
+        stored = stored.filter(month__lt=months.end)
+    queries = [by_column("court", "court_id", n=Sum("rulings"))(stored)]
+    cut = months.cut("decided_on")
     if cut:
         queries.append(by_column("court", "court_id")(records.filter(cut)))
     return queries
@@ -257,8 +305,25 @@ def _same(records: QuerySet) -> tuple[str, str]:
     return sql, repr(params)
 
 
-def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) -> dict:
-    """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts).
+def counts(
+    filterset: filters.TrackerFilterSet,
+    specs: tuple[FacetSpec, ...],
+    tallies: MonthTallies | None = None,
+) -> dict:
+    """{facet name: {key: count}} for every spec: read from the monthly `tallies` where they
+    answer (`tallied`), else counted in one query (`counted`)."""
+    if tallies is not None:
+        found = tallied(filterset, specs, tallies)
+        if found is not None:
+            return found
+    return counted(filterset, specs)
+
+
+def counted(
+    filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...], narrow: Q | None = None
+) -> dict:
+    """{facet name: {key: count}} for every spec, in one query (a UNION ALL of grouped counts);
+    with `narrow`, of the records that meet it only.
 
     Facets of few-valued columns that count the same records (the kinds, outcomes and scopes
     of the rulings in one court) are counted by one grouped pass over those records, and
@@ -273,7 +338,9 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
     linked: dict[tuple, tuple[QuerySet, list[Through]]] = {}
     for spec in specs:
         records = _without(filterset, spec.name)
-        stored = spec.stored(filterset, records) if spec.stored else None
+        if narrow is not None:
+            records = records.filter(narrow)
+        stored = spec.stored(filterset, records) if spec.stored and narrow is None else None
         if stored is not None:
             queries += stored
         elif spec.few_values_column:
@@ -325,6 +392,165 @@ def counts(filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...]) ->
         keys = key.split(SEPARATOR) if len(names) > 1 else [key]
         for name, one in zip(names, keys, strict=True):
             found[name][one] = found[name].get(one, 0) + n
+    return found
+
+
+# --- Monthly tallies ----------------------------------------------------------------------------
+
+
+class Tally:
+    """Counts per month (the first day of each), summed over any run of months by two
+    bisections of the months that have a count."""
+
+    __slots__ = ("months", "running")
+
+    def __init__(self, per_month: dict[datetime.date, int]):
+        self.months = sorted(per_month)
+        self.running = list(accumulate((per_month[m] for m in self.months), initial=0))
+
+    def between(self, first: datetime.date | None, end: datetime.date | None) -> int:
+        """The sum of the months from `first` on and before `end` (None: open)."""
+        low = bisect_left(self.months, first) if first else 0
+        high = bisect_left(self.months, end) if end else len(self.months)
+        return self.running[high] - self.running[low] if high > low else 0
+
+
+@dataclass(frozen=True)
+class MonthTallies:
+    """How a list's facets are read from monthly tallies: under no filter but `scope` (the
+    records' court), date bounds on `date` (`after` and `before`, inclusive) and the ones that
+    only show the page another way (`display`), every facet's counts are the sum of the whole
+    months inside the bounds, for the records of the chosen scope (the court facet: of every
+    scope), and the rulings of the days in a month the bounds cut, counted by a query when the
+    tallies say there are any.
+
+    The tallies of a scope's facets are built by one query on the first request that needs
+    them, and kept in the process for the current data version: every first
+    view of a court's rulings under new dates reads them instead of counting the rulings."""
+
+    scope: str
+    date: str
+    after: str
+    before: str
+    display: frozenset[str]
+
+    def applies(self, filterset: filters.TrackerFilterSet) -> bool:
+        return only_filters(filterset, {self.scope, self.after, self.before, *self.display})
+
+
+RULING_TALLIES = MonthTallies(
+    scope="court",
+    date="decided_on",
+    after="decided_after",
+    before="decided_before",
+    display=frozenset({"all_courts", "sort"}),
+)
+# How many scopes' tallies a process keeps for the current data version (each the facets of a
+# list over one court or set of courts: a few hundred KB at most).
+KEPT_TALLIES = 128
+
+
+class _Kept:
+    """The tallies this process built for the data's current version: a newer version drops
+    them all, and past KEPT_TALLIES the longest unused goes."""
+
+    def __init__(self):
+        self.version = ""
+        self.tallies: OrderedDict[tuple, dict] = OrderedDict()
+
+    def get(self, version: DataVersion, key: tuple, build: Callable[[], dict]) -> dict:
+        if version.key != self.version:
+            self.tallies.clear()
+            self.version = version.key
+        found = self.tallies.get(key)
+        if found is None:
+            found = self.tallies[key] = build()
+            if len(self.tallies) > KEPT_TALLIES:
+                self.tallies.popitem(last=False)
+        else:
+            self.tallies.move_to_end(key)
+        return found
+
+    def clear(self) -> None:
+        self.tallies.clear()
+        self.version = ""
+
+
+KEPT = _Kept()
+
+
+def _day(value) -> datetime.date:
+    """A month as the database gives it: a timestamp (PostgreSQL) or ISO text (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value[:10])
+
+
+def tally(specs: list[FacetSpec], records: QuerySet, date: str) -> dict[str, dict[str, Tally]]:
+    """{facet name: {key: Tally}} of several facets over the same `records`, in one query (a
+    UNION ALL of counts per key and month)."""
+    parts, params = [], []
+    for spec in specs:
+        sql, own = spec.count(records, month=date).query.sql_with_params()
+        parts.append(f'SELECT "facet", "key", "month", "n" FROM ({sql}) AS part')
+        params += own
+    per_month: dict[str, dict[str, dict[datetime.date, int]]] = {spec.name: {} for spec in specs}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for facet, key, month, n in cursor.fetchall():
+            months = per_month[facet].setdefault(key, {})
+            day = _day(month)
+            months[day] = months.get(day, 0) + n
+    return {
+        name: {key: Tally(months) for key, months in keys.items()}
+        for name, keys in per_month.items()
+    }
+
+
+def tallied(
+    filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...], tallies: MonthTallies
+) -> dict | None:
+    """`counts()` from the monthly tallies, or None where they do not answer: outside a public
+    page (no data version), with storing turned off, under other filters, or bounds holding no
+    whole month."""
+    version = filterset.data_version
+    if version is None or not settings.PAGE_CACHE_SECONDS or not tallies.applies(filterset):
+        return None
+    by_name = {spec.name: spec for spec in specs}
+    scope_spec = by_name.get(tallies.scope)
+    if scope_spec is None or not scope_spec.partitions:
+        return None  # the scope's own counts tell whether a cut month has records
+    data = filterset.form.cleaned_data
+    months = Months.of(data.get(tallies.after), data.get(tallies.before))
+    if months is None:
+        return None
+    chosen = tuple(sorted(data.get(tallies.scope) or ()))
+    # The scope's own facet counts the records of every scope; the others, of the chosen.
+    by_scope: dict[tuple, list[FacetSpec]] = {}
+    for spec in specs:
+        by_scope.setdefault(() if spec is scope_spec else chosen, []).append(spec)
+    kept: dict[str, dict[str, Tally]] = {}
+    for scope, group in by_scope.items():
+        records = filterset.queryset
+        if scope:
+            records = filterset.filters[tallies.scope].filter(records, list(scope))
+        key = (type(filterset).__name__, scope, tuple(spec.name for spec in group))
+        kept |= KEPT.get(version, key, lambda r=records, g=group: tally(g, r, tallies.date))
+
+    found: dict[str, dict[str, int]] = {}
+    for spec in specs:
+        found[spec.name] = {
+            key: n
+            for key, one in kept[spec.name].items()
+            if (n := one.between(months.first, months.end))
+        }
+    every_scope = kept[scope_spec.name].values()
+    if any(one.between(*cut) for cut in months.cut_months() for one in every_scope):
+        for name, more in counted(filterset, specs, narrow=months.cut(tallies.date)).items():
+            for key, n in more.items():
+                found[name][key] = found[name].get(key, 0) + n
     return found
 
 
@@ -412,11 +638,14 @@ def _choice_facet(
 
 
 def facets_for(
-    filterset: filters.TrackerFilterSet, params: QueryDict, specs: tuple[FacetSpec, ...]
+    filterset: filters.TrackerFilterSet,
+    params: QueryDict,
+    specs: tuple[FacetSpec, ...],
+    tallies: MonthTallies | None = None,
 ) -> tuple[dict[str, Facet], int | None]:
     """The facets of a valid filterset's form, by field name, and the number of records the
     list shows if the counts tell it (`listed_total`)."""
-    found = counts(filterset, specs)
+    found = counts(filterset, specs, tallies)
     facets = {}
     for spec in specs:
         if spec.name == "court":

@@ -40,6 +40,7 @@ class ListPage:
     # Given the filtered queryset and the valid filterset: the page's rows, with what they show.
     rows: Any = None
     facets: tuple = ()  # FacetSpecs: the form's choices shown with their counts
+    tallies: Any = None  # facets.MonthTallies: where the facets' counts are read from months
     title: str = ""
     decorate: Any = None  # given the page's rows as a list and the request: the rows shown
 
@@ -221,7 +222,7 @@ def list_view(request: HttpRequest, page: ListPage) -> HttpResponse:
     shown = page.rows(queryset, filterset) if page.rows else queryset
     paginator = CountingPaginator(shown, queryset)
     if page.facets:
-        found, total = facets_for(filterset, params, page.facets)
+        found, total = facets_for(filterset, params, page.facets, page.tallies)
         for name, facet in found.items():
             filterset.form.fields[name].facet = facet  # the form's own copy of the field
         if total is not None:

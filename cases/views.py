@@ -55,6 +55,7 @@ RULING_LIST = ListPage(
     rows=lambda qs, filterset: qs.values_list(*RULING_ROW_VALUES),
     decorate=lambda rows, request: ruling_table_rows(rows),
     facets=facets.RULING_FACETS,
+    tallies=facets.RULING_TALLIES,
     title="Rulings",
 )
 LAWSUIT_LIST = ListPage(

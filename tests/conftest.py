@@ -135,16 +135,20 @@ def seeded() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
-    """Every test starts with an empty page cache.
+    """Every test starts with an empty page cache, and no facet tallies kept.
 
-    Pages are cached under the data version, a counter that a test's rolled-back transaction
-    winds back: without this, one test could be served a page another test rendered.
+    Pages and tallies are kept under the data version, a counter that a test's rolled-back
+    transaction winds back: without this, one test could be served a page another test rendered.
     """
     from django.core.cache import cache
 
+    from cases.facets import KEPT
+
     cache.clear()
+    KEPT.clear()
     yield
     cache.clear()
+    KEPT.clear()
 
 
 @pytest.fixture
