@@ -31,7 +31,7 @@ from django.template import engines  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils.safestring import mark_safe  # noqa: E402
 
-from cases import circuits, facets, filters, rendering, selectors  # noqa: E402
+from cases import caching, circuits, facets, filters, rendering, selectors, tables  # noqa: E402
 from cases.templatetags import tracker  # noqa: E402
 
 PATH = "/rulings/"
@@ -136,6 +136,10 @@ def no_tallies(filterset, specs, tallies):
     return None  # the facets counted by their query
 
 
+def nothing_kept(version, key, build=None):
+    return build() if build else None  # KeptForVersion.get, keeping nothing
+
+
 # name -> (how a view is made, the patches that switch the layer off)
 LAYERS = {
     "page cache (repeat view)": (repeat_view, [(settings, "PAGE_CACHE_SECONDS", 0)]),
@@ -146,7 +150,12 @@ LAYERS = {
             for module in (filters, circuits, selectors)
         ],
     ),
+    "choices kept as objects, not unpickled (first view)": (
+        first_view,
+        [(caching.CHOICES, "get", nothing_kept)],
+    ),
     "monthly tallies (first view)": (first_view, [(facets, "tallied", no_tallies)]),
+    "rows kept (first view)": (first_view, [(tables.KEPT_ROWS, "get", nothing_kept)]),
     "facet counts cache (a first view and its next page)": (
         next_page,
         [(facets, "until_next_change", no_choice_cache)],

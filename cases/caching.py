@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,16 +184,76 @@ def request_version(request: HttpRequest | None) -> DataVersion | None:
 
 
 def until_next_change(version: DataVersion | None, name: str, build: Callable[[], Any]) -> Any:
-    """`build()`, kept in the cache until the data next changes (built fresh without a version,
-    e.g. outside a public page). For the form choices every page needs and few edits change."""
+    """`build()`, kept until the data next changes (built fresh without a version, e.g. outside
+    a public page). For the form choices every page needs and few edits change: kept in the
+    process as built (`CHOICES`), read by every first view without unpickling, and in Django's
+    cache, which processes may share. What it returns is read, never changed."""
     if version is None or not settings.PAGE_CACHE_SECONDS:
         return build()
+    value = CHOICES.get(version, name)
+    if value is not None:
+        return value
     key = f"choices:{RELEASE}:{version.key}:{name}"
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    CHOICES.put(version, name, value)
     return value
+
+
+class KeptForVersion:
+    """Values this process built for the data's current version, kept as objects (no pickling:
+    for what is read on every first view, as the facets' monthly tallies and the rows of the
+    rulings tables). A newer version drops them all; past `limit` values the longest unused
+    goes. Each process keeps its own: they follow the version the request read, as the cache
+    does."""
+
+    every: list[KeptForVersion] = []
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.version = ""
+        self.values: OrderedDict[Any, Any] = OrderedDict()
+        KeptForVersion.every.append(self)
+
+    def _at(self, version: DataVersion) -> OrderedDict:
+        if version.key != self.version:
+            self.values.clear()
+            self.version = version.key
+        return self.values
+
+    def get(self, version: DataVersion, key: Any, build: Callable[[], Any] | None = None) -> Any:
+        """The value kept under `key`, or `build()` kept (None without `build`)."""
+        values = self._at(version)
+        found = values.get(key)
+        if found is not None:
+            values.move_to_end(key)
+        elif build is not None:
+            found = build()
+            self.put(version, key, found)
+        return found
+
+    def put(self, version: DataVersion, key: Any, value: Any) -> None:
+        values = self._at(version)
+        values[key] = value
+        values.move_to_end(key)
+        while len(values) > self.limit:
+            values.popitem(last=False)
+
+    def clear(self) -> None:
+        self.values.clear()
+        self.version = ""
+
+    @classmethod
+    def clear_every(cls) -> None:
+        for kept in cls.every:
+            kept.clear()
+
+
+# What `until_next_change` built or read for the current version: the form choices (a few
+# dozen) and the facets' counts of the filters asked last.
+CHOICES = KeptForVersion(limit=256)
 
 
 @dataclass(frozen=True)

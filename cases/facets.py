@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
@@ -25,7 +24,7 @@ from django.db.models.functions import Cast, Concat, TruncMonth
 from django.http import QueryDict
 
 from cases import filters
-from cases.caching import DataVersion, until_next_change
+from cases.caching import DataVersion, KeptForVersion, until_next_change
 from cases.models import Lawsuit, RulingEffect, RulingMonthCount
 from cases.selectors import court_directory_now
 
@@ -445,38 +444,9 @@ RULING_TALLIES = MonthTallies(
     before="decided_before",
     display=frozenset({"all_courts", "sort"}),
 )
-# How many scopes' tallies a process keeps for the current data version (each the facets of a
-# list over one court or set of courts: a few hundred KB at most).
-KEPT_TALLIES = 128
-
-
-class _Kept:
-    """The tallies this process built for the data's current version: a newer version drops
-    them all, and past KEPT_TALLIES the longest unused goes."""
-
-    def __init__(self):
-        self.version = ""
-        self.tallies: OrderedDict[tuple, dict] = OrderedDict()
-
-    def get(self, version: DataVersion, key: tuple, build: Callable[[], dict]) -> dict:
-        if version.key != self.version:
-            self.tallies.clear()
-            self.version = version.key
-        found = self.tallies.get(key)
-        if found is None:
-            found = self.tallies[key] = build()
-            if len(self.tallies) > KEPT_TALLIES:
-                self.tallies.popitem(last=False)
-        else:
-            self.tallies.move_to_end(key)
-        return found
-
-    def clear(self) -> None:
-        self.tallies.clear()
-        self.version = ""
-
-
-KEPT = _Kept()
+# The tallies this process built for the current data version, each the facets of a list over
+# one court or set of courts (a few hundred KB at most).
+KEPT = KeptForVersion(limit=128)
 
 
 def _day(value) -> datetime.date:

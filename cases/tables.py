@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.urls import get_script_prefix
 
+from cases.caching import DataVersion, KeptForVersion
 from cases.models import Effect, Lawsuit, Policy, PublicationState, Ruling, RulingEffect, record_url
 from cases.selectors import published_policies
 
@@ -46,6 +48,7 @@ class RulingRow:
     # Its published lawsuits, and what it did to each published policy.
     case_links: list[RowLink] = dataclasses.field(default_factory=list)
     policy_links: list[RowLink] = dataclasses.field(default_factory=list)
+    markup: str = ""  # its <tr>, once `{% ruling_rows %}` has built it
 
     def get_absolute_url(self) -> str:
         return record_url("cases:ruling-detail", "pk", self.pk)
@@ -78,17 +81,42 @@ RULING_ROW_VALUES = (
 )
 
 
-def ruling_table_rows(rulings: Iterable[Ruling | tuple]) -> list[RulingRow]:
+# The rows of rulings tables this process built for the current data version, by address
+# prefix and ruling: a ruling is shown in many lists (its court's, its policies', dates, sorts),
+# and a row kept is neither read again nor rendered again. About 1.5 KB a row.
+KEPT_ROWS = KeptForVersion(limit=5000)
+
+
+def ruling_table_rows(
+    rulings: Iterable[Ruling | tuple], version: DataVersion | None = None
+) -> list[RulingRow]:
     """The rows of a rulings table, from rulings (with their court) or from tuples of
-    RULING_ROW_VALUES, each given its cases and what it did to each published policy.
+    RULING_ROW_VALUES, each given its cases and what it did to each published policy; with the
+    request's data `version`, the rows kept for it are used as they are (KEPT_ROWS).
 
     One query whatever the number of rows, written as SQL: the two ORM queries it replaces
     (their 50-value `IN` lists prepared value by value) cost a list page more than all its other
     queries together. No model instances are built for the related records."""
-    rows = [RulingRow(*r) if isinstance(r, tuple) else RulingRow.of(r) for r in rulings]
-    by_pk = {row.pk: row for row in rows}
-    if not by_pk:
-        return rows
+    prefix = get_script_prefix()
+    rows = []
+    new: dict[int, RulingRow] = {}
+    for ruling in rulings:
+        pk = ruling[0] if isinstance(ruling, tuple) else ruling.pk
+        kept = KEPT_ROWS.get(version, (prefix, pk)) if version is not None else None
+        if kept is None:
+            kept = RulingRow(*ruling) if isinstance(ruling, tuple) else RulingRow.of(ruling)
+            new[pk] = kept
+        rows.append(kept)
+    if new:
+        _add_links(new)
+        if version is not None:
+            for pk, row in new.items():
+                KEPT_ROWS.put(version, (prefix, pk), row)
+    return rows
+
+
+def _add_links(by_pk: dict[int, RulingRow]) -> None:
+    """Each row's cases and effects on policies, in one query."""
     if connection.vendor == "postgresql":
         # One array parameter: planned in a fraction of the time of a 50-value IN list.
         ids, id_params = "= ANY(%s)", [list(by_pk)]
@@ -120,7 +148,6 @@ def ruling_table_rows(rulings: Iterable[Ruling | tuple]) -> list[RulingRow]:
             else:
                 url = record_url("cases:policy-detail", "slug", slug)
                 row.policy_links.append(RowLink(url, title, labels.get(effect, effect)))
-    return rows
 
 
 def lawsuits_for_table(queryset: QuerySet[Lawsuit]) -> QuerySet[Lawsuit]:

@@ -135,20 +135,21 @@ def seeded() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
-    """Every test starts with an empty page cache, and no facet tallies kept.
+    """Every test starts with an empty page cache, and nothing kept in the process for a data
+    version (caching.KeptForVersion).
 
-    Pages and tallies are kept under the data version, a counter that a test's rolled-back
-    transaction winds back: without this, one test could be served a page another test rendered.
+    Both are keyed on the data version, a counter that a test's rolled-back transaction winds
+    back: without this, one test could be served a page another test rendered.
     """
     from django.core.cache import cache
 
-    from cases.facets import KEPT
+    from cases.caching import KeptForVersion
 
     cache.clear()
-    KEPT.clear()
+    KeptForVersion.clear_every()
     yield
     cache.clear()
-    KEPT.clear()
+    KeptForVersion.clear_every()
 
 
 @pytest.fixture

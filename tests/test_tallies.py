@@ -206,11 +206,11 @@ def test_a_change_to_the_rulings_is_in_the_next_counts(client, spread):
 
 
 def test_a_process_keeps_a_bounded_number_of_tallies(spread, monkeypatch):
-    monkeypatch.setattr(facets, "KEPT_TALLIES", 2)
+    monkeypatch.setattr(facets.KEPT, "limit", 2)
     for court in ("ilnd", "cand", "ca7"):
         tallied, counted = tallied_and_counted({"court": [court], "decided_after": "2018-03-01"})
         assert tallied == counted
-    assert len(facets.KEPT.tallies) == 2  # every court's, and the last court's own
+    assert len(facets.KEPT.values) == 2  # every court's, and the last court's own
 
 
 def test_tally_sums_any_run_of_months():

@@ -47,6 +47,12 @@ def ruling_rows(rulings: Iterable[RulingRow]) -> SafeString:
 
 
 def _ruling_row(ruling: RulingRow) -> str:
+    if not ruling.markup:  # a row kept for the data version is built once (tables.KEPT_ROWS)
+        ruling.markup = _build_ruling_row(ruling)
+    return ruling.markup
+
+
+def _build_ruling_row(ruling: RulingRow) -> str:
     e = conditional_escape
     url = e(ruling.get_absolute_url())
     court_url = e(record_url("cases:court-detail", "pk", ruling.court_id))
