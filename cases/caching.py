@@ -15,6 +15,9 @@ editor's request reads it every time.
   view of a list page skips the filters, the queries and the templates.
 * Form choices (courts, policies, programs, grounds) are kept the same way
   (`until_next_change`), so a first view of a new filter combination does not read them.
+* What a first view reads on every request is also kept in the process as built objects, for
+  the current version only (`KeptForVersion`): those choices, the facets' monthly tallies
+  (cases.facets) and the rulings tables' rows (cases.tables).
 
 The version read for a request is passed explicitly: `request.data_version`, handed by the views
 to the filters, the form renderer and the exports (nothing is kept in thread-locals).

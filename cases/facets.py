@@ -501,13 +501,17 @@ def tallied(
     by_scope: dict[tuple, list[FacetSpec]] = {}
     for spec in specs:
         by_scope.setdefault(() if spec is scope_spec else chosen, []).append(spec)
-    kept: dict[str, dict[str, Tally]] = {}
-    for scope, group in by_scope.items():
+
+    def build(scope: tuple, group: list[FacetSpec]) -> dict[str, dict[str, Tally]]:
         records = filterset.queryset
         if scope:
             records = filterset.filters[tallies.scope].filter(records, list(scope))
+        return tally(group, records, tallies.date)
+
+    kept: dict[str, dict[str, Tally]] = {}
+    for scope, group in by_scope.items():
         key = (type(filterset).__name__, scope, tuple(spec.name for spec in group))
-        kept |= KEPT.get(version, key, lambda r=records, g=group: tally(g, r, tallies.date))
+        kept |= KEPT.get(version, key, lambda s=scope, g=group: build(s, g))
 
     found: dict[str, dict[str, int]] = {}
     for spec in specs:
