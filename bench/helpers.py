@@ -33,7 +33,7 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from cases import exports, facets, selectors, views  # noqa: E402
+from cases import exports, facets, selectors, tables, views  # noqa: E402
 from cases.models import Court, Lawsuit, Policy, Ruling  # noqa: E402
 
 
@@ -112,8 +112,9 @@ def queries() -> None:
     every generated ruling is put in the N.D. Ill. for this count), in this order after each
     change: `<list>?page=1` first (it also reads the form's choices, kept until the next
     change), then the list itself (a first view of that address: not in the page cache, and
-    its facets counted afresh, as for filters no one asked before, not read from what
-    `?page=1` kept), then its exports."""
+    its facets counted afresh and its rows read afresh, as for filters no one asked before, not
+    taken from what `?page=1` kept: the facet counts, the monthly tallies, the rows), then its
+    exports."""
     client = Client()
     results: dict[str, list[int]] = {}
     for rows in (1, 50):
@@ -126,6 +127,9 @@ def queries() -> None:
             variants = [f"{url}{joiner}page=1", url]
             variants += [f"{url}{joiner}format=csv", f"{url}{joiner}format=json"]
             for variant in variants:
+                if variant == url:
+                    facets.KEPT.clear()
+                    tables.KEPT_ROWS.clear()
                 with mock.patch.object(facets, "until_next_change", afresh(variant == url)):
                     results.setdefault(variant, []).append(count(client, variant))
     for url, (one, fifty) in results.items():
