@@ -416,9 +416,9 @@ class Tally:
 
 @dataclass(frozen=True)
 class MonthTallies:
-    """How a list's facets are read from monthly tallies: under no filter but `scope` (the
-    records' court), date bounds on `date` (`after` and `before`, inclusive) and the ones that
-    only show the page another way (`display`), every facet's counts are the sum of the whole
+    """How a list's facets are read from monthly tallies: under date bounds on `date` (`after`
+    and `before`, inclusive) and no other filter but `scope` (the records' court) and the ones
+    that only show the page another way (`display`), every facet's counts are the sum of the whole
     months inside the bounds, for the records of the chosen scope (the court facet: of every
     scope), and the rulings of the days in a month the bounds cut, counted by a query when the
     tallies say there are any.
@@ -483,8 +483,8 @@ def tallied(
     filterset: filters.TrackerFilterSet, specs: tuple[FacetSpec, ...], tallies: MonthTallies
 ) -> dict | None:
     """`counts()` from the monthly tallies, or None where they do not answer: outside a public
-    page (no data version), with storing turned off, under other filters, or bounds holding no
-    whole month."""
+    page (no data version), with storing turned off, under other filters, without date bounds,
+    or bounds holding no whole month."""
     version = filterset.data_version
     if version is None or not settings.PAGE_CACHE_SECONDS or not tallies.applies(filterset):
         return None
@@ -494,7 +494,9 @@ def tallied(
         return None  # the scope's own counts tell whether a cut month has records
     data = filterset.form.cleaned_data
     months = Months.of(data.get(tallies.after), data.get(tallies.before))
-    if months is None:
+    if months is None or (months.first is None and months.end is None):
+        # No whole month, or no bounds at all: counted once, the counts kept for the filters
+        # (`counted`); only date bounds, which visitors vary, need the months.
         return None
     chosen = tuple(sorted(data.get(tallies.scope) or ()))
     # The scope's own facet counts the records of every scope; the others, of the chosen.

@@ -90,8 +90,8 @@ def test_court_filter_reads_the_published_rulings_index_in_page_order(client, bu
 @pytest.mark.parametrize(
     "url",
     [
-        "/rulings/?court=ilnd",  # the court's monthly tallies built (facets.MonthTallies)
-        "/rulings/?court=ilnd&kind=preliminary_injunction",  # counted
+        "/rulings/?court=ilnd&decided_after=2000-01-01",  # its monthly tallies built
+        "/rulings/?court=ilnd",  # counted
     ],
 )
 def test_the_policy_and_program_counts_of_a_courts_rulings_read_their_effects_by_index(
