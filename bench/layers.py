@@ -128,6 +128,12 @@ def template_facet(facet):
     return mark_safe(render_to_string("includes/facet.html", {"facet": facet}))
 
 
+def template_fields(form):
+    """A form's fields through includes/filter_fields.html, the markup `{% filter_fields %}`
+    writes."""
+    return mark_safe(render_to_string("includes/filter_fields.html", {"form": form}))
+
+
 def no_choice_cache(version, name, build):
     return build()
 
@@ -178,6 +184,10 @@ LAYERS = {
         first_view,
         [(tracker, "tag:facet_markup", template_facet)],
     ),
+    "Python-built form fields (first view)": (
+        first_view,
+        [(tracker, "tag:filter_fields", template_fields)],
+    ),
 }
 
 
@@ -191,7 +201,8 @@ def reset_templates() -> None:
 @contextmanager
 def template_tag(name, function):
     """The tag `name` of cases/templatetags/tracker.py as `function` (templates parsed again):
-    `{% ruling_rows %}` as a template loop over the rows, `{% facet_markup %}` as its template."""
+    `{% ruling_rows %}` as a template loop over the rows, `{% facet_markup %}` and
+    `{% filter_fields %}` as their templates."""
     with patched(tracker.register, "tags", dict(tracker.register.tags)):
         tracker.register.simple_tag(function, name=name)
         reset_templates()

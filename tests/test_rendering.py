@@ -22,7 +22,7 @@ from cases.models import (
 )
 from cases.rendering import FilterFormRenderer
 from cases.tables import RULING_ROW_VALUES, RulingRow, ruling_table_rows
-from cases.templatetags.tracker import facet_markup
+from cases.templatetags.tracker import facet_markup, filter_fields
 from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,36 @@ def test_facets_render_as_their_template_does(seeded, client):
                 }
             )
     assert seen == {"checkboxes", "select", "grouped", "ticked", "none has", "show all", "fewer"}
+
+
+LIST_PAGES = ["/rulings/", "/lawsuits/", "/policies/", "/programs/", "/courts/", "/jurisdictions/"]
+
+
+def test_filter_fields_render_as_their_template_does(seeded, client):
+    """`{% filter_fields %}` writes what includes/filter_fields.html writes, on every list's
+    form, chosen values, errors and all."""
+    seen = set()
+    for page in [*LIST_PAGES, "/timeline/"]:
+        for query in [*QUERIES, "all_courts=true"]:
+            response = client.get(f"{page}?{query}")
+            assert response.status_code in (200, 400), (page, query)
+            shown = response.context["filter"]
+            form = shown["form"] if isinstance(shown, dict) else shown.form
+            expected = render_to_string("includes/filter_fields.html", {"form": form})
+            fast = filter_fields(form)
+            assert fast == expected, (page, query)
+            assert fast in response.content.decode()
+            for field in form:
+                seen.update(
+                    {
+                        "hidden with a value" if field.is_hidden and field.value() else "",
+                        "facet" if getattr(field.field, "facet", None) else "",
+                        "fieldset" if field.use_fieldset and not field.is_hidden else "",
+                        "help" if field.help_text else "",
+                        "errors" if field.errors else "",
+                    }
+                )
+    assert seen >= {"hidden with a value", "facet", "fieldset", "help", "errors"}
 
 
 def test_a_selected_court_and_ticked_kind_show_as_chosen(seeded, client):
