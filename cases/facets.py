@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -397,20 +398,26 @@ def counted(
 # --- Monthly tallies ----------------------------------------------------------------------------
 
 
+def _month_number(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
 class Tally:
-    """Counts per month (the first day of each), summed over any run of months by two
-    bisections of the months that have a count."""
+    """Counts per month, summed over any run of months by two bisections of the months that
+    have a count. The months (as numbers) and the running sums are kept in arrays of machine
+    integers: a court's tallies hold thousands of them."""
 
     __slots__ = ("months", "running")
 
     def __init__(self, per_month: dict[datetime.date, int]):
-        self.months = sorted(per_month)
-        self.running = list(accumulate((per_month[m] for m in self.months), initial=0))
+        months = sorted(per_month)
+        self.months = array("l", map(_month_number, months))
+        self.running = array("q", accumulate((per_month[m] for m in months), initial=0))
 
     def between(self, first: datetime.date | None, end: datetime.date | None) -> int:
-        """The sum of the months from `first` on and before `end` (None: open)."""
-        low = bisect_left(self.months, first) if first else 0
-        high = bisect_left(self.months, end) if end else len(self.months)
+        """The sum of the months from `first`'s on and before `end`'s (None: open)."""
+        low = bisect_left(self.months, _month_number(first)) if first else 0
+        high = bisect_left(self.months, _month_number(end)) if end else len(self.months)
         return self.running[high] - self.running[low] if high > low else 0
 
 
@@ -445,8 +452,8 @@ RULING_TALLIES = MonthTallies(
     display=frozenset({"all_courts", "sort"}),
 )
 # The tallies this process built for the current data version, each the facets of a list over
-# one court or set of courts (a few hundred KB at most).
-KEPT = KeptForVersion(limit=128)
+# one court or set of courts, or the courts' own: about 200 KB each at 300,000 rulings.
+KEPT = KeptForVersion(limit=64)
 
 
 def _day(value) -> datetime.date:
