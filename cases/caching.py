@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,7 +211,8 @@ class KeptForVersion:
     for what is read on every first view, as the facets' monthly tallies and the rows of the
     rulings tables). A newer version drops them all; past `limit` values the longest unused
     goes. Each process keeps its own: they follow the version the request read, as the cache
-    does."""
+    does. Safe to share between threads (a value is built outside the lock, so two threads may
+    build the same one; either is kept)."""
 
     every: list[KeptForVersion] = []
 
@@ -218,6 +220,7 @@ class KeptForVersion:
         self.limit = limit
         self.version = ""
         self.values: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
         KeptForVersion.every.append(self)
 
     def _at(self, version: DataVersion) -> OrderedDict:
@@ -228,25 +231,30 @@ class KeptForVersion:
 
     def get(self, version: DataVersion, key: Any, build: Callable[[], Any] | None = None) -> Any:
         """The value kept under `key`, or `build()` kept (None without `build`)."""
-        values = self._at(version)
-        found = values.get(key)
-        if found is not None:
-            values.move_to_end(key)
-        elif build is not None:
-            found = build()
-            self.put(version, key, found)
+        with self.lock:
+            values = self._at(version)
+            found = values.get(key)
+            if found is not None:
+                values.move_to_end(key)
+                return found
+        if build is None:
+            return None
+        found = build()
+        self.put(version, key, found)
         return found
 
     def put(self, version: DataVersion, key: Any, value: Any) -> None:
-        values = self._at(version)
-        values[key] = value
-        values.move_to_end(key)
-        while len(values) > self.limit:
-            values.popitem(last=False)
+        with self.lock:
+            values = self._at(version)
+            values[key] = value
+            values.move_to_end(key)
+            while len(values) > self.limit:
+                values.popitem(last=False)
 
     def clear(self) -> None:
-        self.values.clear()
-        self.version = ""
+        with self.lock:
+            self.values.clear()
+            self.version = ""
 
     @classmethod
     def clear_every(cls) -> None:
