@@ -1,6 +1,7 @@
 """Facets: each choice of a list's filter form with the number of matching records it would give,
 under the other filters now applied (the rulings in each court among those of the chosen kind,
-say), read in one grouped query whatever the size of the data.
+say), read in one grouped query whatever the size of the data, or, for the rulings of a court
+under date bounds, summed from monthly tallies the process keeps (`MonthTallies`).
 
 Court choices come grouped by circuit; courts with no match are left out unless chosen, and
 `all_courts=true` (the "show all courts" link) lists every court, so none is out of reach.
