@@ -189,12 +189,6 @@ def _month_start(day: datetime.date, later: int = 0) -> datetime.date | None:
     return datetime.date(month // 12, month % 12 + 1, 1)
 
 
-# The filters under which the court facet of the rulings can be read from the stored counts of
-# each court's published rulings per month (RulingMonthCount): the court's own, how the page is
-# shown, and date bounds.
-MONTH_COUNT_FILTERS = {"court", "all_courts", "sort", "decided_after", "decided_before"}
-
-
 @dataclass(frozen=True)
 class Months:
     """Date bounds (either may be None) split into the whole months inside them, from `first`
@@ -216,21 +210,29 @@ class Months:
             return None
         return cls(after, before, first, end)
 
+    @property
+    def cuts_first_month(self) -> bool:
+        return bool(self.after and self.first != self.after)
+
+    @property
+    def cuts_last_month(self) -> bool:
+        return bool(self.end and self.before and self.end <= self.before)
+
     def cut(self, field: str) -> Q:
         """The records of the days in the bounds outside the whole months (no condition: none)."""
         cut = Q()
-        if self.after and self.first != self.after:
+        if self.cuts_first_month:
             cut |= Q(**{f"{field}__lt": self.first})
-        if self.end and self.before and self.end <= self.before:
+        if self.cuts_last_month:
             cut |= Q(**{f"{field}__gte": self.end})
         return cut
 
     def cut_months(self) -> list[tuple[datetime.date, datetime.date | None]]:
         """The months the bounds cut, each as (its first day, the next month's)."""
         months = []
-        if self.after and self.first != self.after:
+        if self.cuts_first_month:
             months.append((_month_start(self.after), self.first))
-        if self.end and self.before and self.end <= self.before:
+        if self.cuts_last_month:
             months.append((self.end, _month_start(self.end, later=1)))
         return months
 
@@ -249,10 +251,12 @@ def court_months(filterset: filters.TrackerFilterSet, records: QuerySet) -> list
     months inside the bounds summed, and the rulings of the months the bounds cut counted."""
     if connection.vendor != "postgresql":  # SQLite keeps no counts
         return None
-    if not only_filters(filterset, MONTH_COUNT_FILTERS):
+    # Under the filters the monthly tallies answer: the court's own, date bounds, display.
+    tallies = RULING_TALLIES
+    if not tallies.applies(filterset):
         return None
     data = filterset.form.cleaned_data
-    months = Months.of(data.get("decided_after"), data.get("decided_before"))
+    months = Months.of(data.get(tallies.after), data.get(tallies.before))
     if months is None:
         return None
     stored = RulingMonthCount.objects.all()
@@ -261,7 +265,7 @@ def court_months(filterset: filters.TrackerFilterSet, records: QuerySet) -> list
     if months.end:
         stored = stored.filter(month__lt=months.end)
     queries = [by_column("court", "court_id", n=Sum("rulings"))(stored)]
-    cut = months.cut("decided_on")
+    cut = months.cut(tallies.date)
     if cut:
         queries.append(by_column("court", "court_id")(records.filter(cut)))
     return queries
@@ -298,6 +302,13 @@ def counted_together(names: list[str], columns: list[str], records: QuerySet) ->
         .values("facet", "key")
         .annotate(n=Count("pk"))
     )
+
+
+def _part(query: QuerySet, *columns: str) -> tuple[str, tuple]:
+    """A count query as one part of a UNION ALL: its `columns`, and its parameters."""
+    sql, params = query.query.sql_with_params()
+    selected = ", ".join(f'"{column}"' for column in columns)
+    return f"SELECT {selected} FROM ({sql}) AS part", tuple(params)
 
 
 def _same(records: QuerySet) -> tuple[str, str]:
@@ -366,13 +377,11 @@ def counted(
         if len(counters) == 1:
             queries.append(counters[0](records))
         else:
-            cte, cte_params, counted = links_together(counters, records, f"links{len(ctes)}")
+            cte, cte_params, through = links_together(counters, records, f"links{len(ctes)}")
             ctes.append(cte)
             params += cte_params
-            parts += counted
-    for query in queries:
-        sql, own = query.query.sql_with_params()
-        parts.append((f'SELECT "facet", "key", "n" FROM ({sql}) AS part', own))
+            parts += through
+    parts += [_part(query, "facet", "key", "n") for query in queries]
     sql = " UNION ALL ".join(part for part, _ in parts)
     if ctes:
         sql = f"WITH {', '.join(ctes)} {sql}"
@@ -469,14 +478,12 @@ def _day(value) -> datetime.date:
 def tally(specs: list[FacetSpec], records: QuerySet, date: str) -> dict[str, dict[str, Tally]]:
     """{facet name: {key: Tally}} of several facets over the same `records`, in one query (a
     UNION ALL of counts per key and month)."""
-    parts, params = [], []
-    for spec in specs:
-        sql, own = spec.count(records, month=date).query.sql_with_params()
-        parts.append(f'SELECT "facet", "key", "month", "n" FROM ({sql}) AS part')
-        params += own
+    parts = [_part(spec.count(records, month=date), "facet", "key", "month", "n") for spec in specs]
     per_month: dict[str, dict[str, dict[datetime.date, int]]] = {spec.name: {} for spec in specs}
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _ in parts), [p for _, own in parts for p in own]
+        )
         for facet, key, month, n in cursor.fetchall():
             months = per_month[facet].setdefault(key, {})
             day = _day(month)
