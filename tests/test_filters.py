@@ -2,11 +2,14 @@
 and a bad value is a 400 that shows the form with its error, never a silent fallback."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
+from django.http import QueryDict
 
-from cases.models import Court, Effect, LawsuitStatus, RulingKind, RulingOutcome
+from cases.filters import RulingFilter
+from cases.models import Court, Effect, LawsuitStatus, Ruling, RulingKind, RulingOutcome
 from tests.conftest import shared_data
 from tests.factories import (
     FundingProgramFactory,
@@ -212,3 +215,35 @@ def test_the_form_shows_active_filters_each_with_a_link_that_clears_it(client, d
     without_ilnd = active[0]["remove"]
     assert "court=ilnd" not in without_ilnd
     assert "court=ca7" in without_ilnd and "kind=preliminary_injunction" in without_ilnd
+
+
+def test_each_filterset_has_its_own_filters_and_form_fields(data):
+    """Filters and form fields are copied shallowly for each request (cases.filters): what one
+    request's FilterSet binds or sets stays its own, and its filter methods filter its data."""
+    first = RulingFilter(QueryDict("policy=jag-conditions"), queryset=Ruling.objects.all())
+    second = RulingFilter(QueryDict("policy=cops-preference"), queryset=Ruling.objects.all())
+    assert first.is_valid() and second.is_valid()
+
+    assert first.filters["policy"] is not second.filters["policy"]
+    assert first.filters["policy"].parent is first and second.filters["policy"].parent is second
+    assert set(first.qs) == {data["rulings"]["ilnd_pi"], data["rulings"]["ca7"]}
+    assert set(second.qs) == {data["rulings"]["cand"]}
+
+    first.form.fields["court"].facet = "first's counts"
+    first.form.fields["q"].widget.attrs["placeholder"] = "first's"
+    assert not hasattr(second.form.fields["court"], "facet")
+    assert "placeholder" not in second.form.fields["q"].widget.attrs
+    assert not hasattr(RulingFilter(QueryDict()).form.fields["court"], "facet")
+
+
+def test_a_chosen_value_or_error_never_reaches_the_next_page(client, data):
+    client.get("/rulings/?policy=jag-conditions&kind=appellate_opinion")
+    assert client.get("/rulings/?decided_after=2017-13-01").status_code == 400
+
+    page = client.get("/rulings/").content.decode()
+
+    assert '<option value="jag-conditions">' in page
+    assert '<option value="jag-conditions" selected>' not in page
+    assert re.search(r'<input[^>]*value="appellate_opinion"[^>]*>', page)
+    assert not re.search(r'<input[^>]*value="appellate_opinion"[^>]*checked', page)
+    assert 'role="alert"' not in page
