@@ -4,6 +4,7 @@ Every value can be overridden on the command line or through GUNICORN_CMD_ARGS; 
 the number of workers also come from GUNICORN_BIND and WEB_CONCURRENCY.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -25,3 +26,23 @@ errorlog = "-"
 # Headers and request lines beyond these are refused before Django sees them.
 limit_request_line = 8190
 limit_request_fields = 100
+
+
+def _gc_threshold() -> int:
+    raw = os.environ.get("GUNICORN_GC_THRESHOLD") or "50000"
+    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        raise SystemExit(f"GUNICORN_GC_THRESHOLD must be a whole number above 0, not {raw!r}")
+    return int(raw)
+
+
+# Python's cyclic garbage collector runs each time 700 more objects have been made than freed:
+# several times for each page a worker builds, each time walking what is new since. Once a
+# worker has loaded the site, it freezes what it loaded (not garbage: never walked again) and
+# lets GC_THRESHOLD objects come before the next collection.
+GC_THRESHOLD = _gc_threshold()
+
+
+def post_worker_init(worker):
+    """Called in each worker once it has loaded the WSGI application."""
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])

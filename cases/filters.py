@@ -337,12 +337,17 @@ class TrackerFilterSet(django_filters.FilterSet):
 
 def _own_copy(filter_: django_filters.Filter, parent: TrackerFilterSet) -> django_filters.Filter:
     """A filter for one FilterSet: a shallow copy, its `method` bound to the copy (django-filter
-    binds a filter's method to the filter itself, which finds the FilterSet as its `parent`)."""
+    binds a filter's method to the filter itself, which finds the FilterSet as its `parent`),
+    its form field shared."""
     own = copy.copy(filter_)
     own.model = parent.queryset.model
     own.parent = parent
     if filter_.method is not None:
         own.method = filter_.method  # a new FilterMethod, calling the copy's parent
+    if "_field" not in vars(filter_):
+        # The filter's form field (read to filter several values), built once, on the first
+        # copy (the model's labels known), then shared by every copy as the form class's is.
+        filter_._field = own.field
     return own
 
 

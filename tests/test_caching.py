@@ -181,6 +181,10 @@ def test_pages_are_found_anew_when_the_urls_change(client, ruling, settings):
     moved = client.get("/archive/rulings/")
     assert moved.status_code == 200 and "ETag" in moved
     assert "<h1>Rulings</h1>" in moved.content.decode()
+    assert '<li><a href="/archive/rulings/" aria-current="page">Rulings</a></li>' in (
+        moved.content.decode()
+    )
+    assert '<li><a href="/archive/courts/">Courts</a></li>' in moved.content.decode()
 
 
 def test_the_admin_is_never_cached(admin_client, ruling):

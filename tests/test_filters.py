@@ -225,6 +225,7 @@ def test_each_filterset_has_its_own_filters_and_form_fields(data):
     assert first.is_valid() and second.is_valid()
 
     assert first.filters["policy"] is not second.filters["policy"]
+    assert first.filters["court"].field is second.filters["court"].field  # built once
     assert first.filters["policy"].parent is first and second.filters["policy"].parent is second
     assert set(first.qs) == {data["rulings"]["ilnd_pi"], data["rulings"]["ca7"]}
     assert set(second.qs) == {data["rulings"]["cand"]}

@@ -13,7 +13,13 @@ from cases import caching, tables
 from cases.caching import DataVersion, KeptForVersion, read_data_version
 from cases.models import Court
 from cases.templatetags.tracker import ruling_rows
-from tests.factories import LawsuitFactory, PolicyFactory, RulingEffectFactory, RulingFactory
+from tests.factories import (
+    GroundFactory,
+    LawsuitFactory,
+    PolicyFactory,
+    RulingEffectFactory,
+    RulingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +128,25 @@ def test_kept_values_go_with_their_version_and_the_longest_unused_past_the_limit
         assert kept.get(version(2), "a") == 5
     finally:
         KeptForVersion.every.remove(kept)
+
+
+def test_a_kept_form_field_shows_each_page_its_own_value_error_and_the_newest_choices(
+    client, court_data
+):
+    GroundFactory(slug="spending-clause", name="Spending Clause")
+    first = client.get("/rulings/?q=sanctuary").content.decode()
+    other = client.get("/rulings/?q=funds").content.decode()
+    assert 'value="sanctuary"' in first and 'value="sanctuary"' not in other
+    assert 'value="funds"' in other
+    assert client.get("/rulings/?q=sanctuary").content.decode().count('value="sanctuary"') == 1
+
+    wrong = client.get("/rulings/?decided_before=2017-02-30")
+    right = client.get("/rulings/?decided_before=2017-02-28").content.decode()
+    assert wrong.status_code == 400
+    assert 'id="id_decided_before_error"' in wrong.content.decode()
+    assert 'id="id_decided_before_error"' not in right and 'value="2017-02-28"' in right
+
+    GroundFactory(slug="tenth-amendment", name="Tenth Amendment")  # a new data version
+    again = client.get("/rulings/?q=sanctuary").content.decode()
+    assert '<option value="spending-clause">Spending Clause</option>' in first
+    assert '<option value="tenth-amendment">Tenth Amendment</option>' in again

@@ -223,3 +223,30 @@ def test_detail_pages_have_a_permanent_link_and_a_citation_line(client, dispute)
 
     assert f"http://testserver{policy.get_absolute_url()}" in page
     assert "“EO 13768 §9(a)”, Sanctuary funding litigation tracker, last updated" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/rulings/", "Rulings"),
+        ("/lawsuits/", "Lawsuits"),
+        ("/policies/", "Policies"),
+        ("/programs/", "Programs"),
+        ("/courts/", "Courts"),
+        ("/jurisdictions/", "Jurisdictions"),
+        ("/timeline/", "Timeline"),
+        ("/", None),
+    ],
+)
+def test_the_main_navigation_marks_the_page_it_is_on(client, court_data, path, current):
+    page = client.get(path).content.decode()
+    nav = page[page.index('<nav aria-label="Main">') : page.index("</nav>")]
+
+    assert nav.count("<li><a href=") == 7
+    for link in ("/rulings/", "/lawsuits/", "/policies/", "/timeline/"):
+        assert f'<a href="{link}"' in nav
+    if current is None:
+        assert "aria-current" not in nav
+    else:
+        assert nav.count("aria-current") == 1
+        assert f'aria-current="page">{current}</a>' in nav

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from cases.caching import KeptForVersion
 from cases.models import DatePrecision, RulingKind, RulingOutcome, RulingScope, record_url
 from cases.rendering import conditional_escape
 
@@ -78,6 +81,39 @@ def _build_ruling_row(ruling: RulingRow) -> str:
     )
 
 
+# The site's main navigation: each list's URL name and its link text (templates/base.html).
+SITE_NAV = (
+    ("ruling-list", "Rulings"),
+    ("lawsuit-list", "Lawsuits"),
+    ("policy-list", "Policies"),
+    ("program-list", "Programs"),
+    ("court-list", "Courts"),
+    ("jurisdiction-list", "Jurisdictions"),
+    ("timeline", "Timeline"),
+)
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context) -> SafeString:
+    """The main navigation's links, the page's own marked `aria-current`: the same few
+    lists on every page, so each variant is built once per process, URLconf and address prefix
+    (seven `{% url %}` tags cost a first view of a list a few percent)."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    return mark_safe(
+        _site_nav(getattr(match, "url_name", None), get_urlconf(), get_script_prefix())
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _site_nav(current: str | None, urlconf, script_prefix: str) -> str:
+    links = []
+    for name, text in SITE_NAV:
+        url = conditional_escape(reverse(f"cases:{name}"))
+        mark = ' aria-current="page"' if name == current else ""
+        links.append(f'<li><a href="{url}"{mark}>{text}</a></li>')
+    return "\n        ".join(links)
+
+
 @register.simple_tag
 def facet_markup(facet: Facet) -> SafeString:
     """includes/facet.html, to the byte, built in Python (tests/test_rendering.py renders every
@@ -87,8 +123,11 @@ def facet_markup(facet: Facet) -> SafeString:
     name, noun = e(facet.name), e(facet.noun)
     if not facet.multiple:
         options = "".join(
-            f'<option value="{e(o.value)}"{" selected" if o.selected else ""}>'
-            f"{e(o.label)} ({o.count})</option>\n        "
+            (parts := _option_parts(o.value, o.label))[0]
+            + (" selected" if o.selected else "")
+            + parts[1]
+            + str(o.count)
+            + ")</option>\n        "
             for o in facet.options
         )
         return mark_safe(
@@ -100,13 +139,15 @@ def facet_markup(facet: Facet) -> SafeString:
             "\n      </select>\n    </div>\n\n"
         )
     groups = []
+    ending = f'<span class="visually-hidden"> {noun}</span></span></label></li>\n        '
     for group in facet.groups:
         legend = e(group.legend)
         options = "".join(
-            f'\n        <li><input type="checkbox" name="{name}" value="{e(o.value)}" '
-            f'id="{e(o.id)}"{" checked" if o.selected else ""}> <label for="{e(o.id)}">'
-            f'{e(o.label)} <span class="count">{o.count}<span class="visually-hidden"> {noun}'
-            "</span></span></label></li>\n        "
+            (parts := _checkbox_parts(facet.name, o.value, o.id, o.label))[0]
+            + (" checked" if o.selected else "")
+            + parts[1]
+            + str(o.count)
+            + ending
             for o in group.options
         )
         groups.append(
@@ -137,48 +178,90 @@ def facet_markup(facet: Facet) -> SafeString:
     )
 
 
+# A facet's options are the same few hundred (courts, kinds, policies) on every page, only their
+# counts and whether they are chosen change: each one's markup around them is escaped once.
+
+
+@functools.lru_cache(maxsize=4096)
+def _option_parts(value: str, label: str) -> tuple[str, str]:
+    """A <select> facet's option, before ` selected` and before its count."""
+    e = conditional_escape
+    return f'<option value="{e(value)}"', f">{e(label)} ("
+
+
+@functools.lru_cache(maxsize=4096)
+def _checkbox_parts(name: str, value: str, option_id: str, label: str) -> tuple[str, str]:
+    """A checkbox facet's option, before ` checked` and before its count."""
+    e = conditional_escape
+    return (
+        f'\n        <li><input type="checkbox" name="{e(name)}" value="{e(value)}" '
+        f'id="{e(option_id)}"',
+        f'> <label for="{e(option_id)}">{e(label)} <span class="count">',
+    )
+
+
 @register.simple_tag
 def filter_fields(form) -> SafeString:
     """Each field of a filter form, as includes/filter_fields.html writes them, to the byte,
     built in Python (tests/test_rendering.py renders every public form both ways, with errors
     too): the template's loop over a form's dozen fields cost a first view of the rulings about
     0.5 ms more (of 11). A hidden field is shown only with a value, a facet by `facet_markup`, a
-    field of several inputs in a <fieldset>, any other with its label, help and errors."""
-    e = conditional_escape
+    field of several inputs in a <fieldset>, any other with its label, help and errors.
+
+    Such a field shows only the values given for it, its errors and its choices, so on a public
+    page (a data version read) its markup is kept for the version (`KEPT_FIELDS`): most fields
+    are empty on most pages."""
     parts = []
     for field in form:
         if field.is_hidden:
             parts.append((str(field) if field.value() else "") + "\n    ")
         elif facet := getattr(field.field, "facet", None):
             parts.append(facet_markup(facet) + "\n    ")
+        elif (version := getattr(field.field, "data_version", None)) is None:
+            parts.append(_field_markup(field))
         else:
-            errors = field.errors
-            failed = ' has-error"' if errors else '"'
-            error_box = (
-                f'<div class="error" id="{e(field.auto_id)}_error">'
-                + "".join(f"<p>{e(error)}</p>" for error in errors)
-                + "</div>"
-                if errors
-                else ""
+            key = (
+                type(form),
+                field.name,
+                tuple(form.data.getlist(field.html_name)),
+                tuple(field.errors),
             )
-            if field.use_fieldset:
-                described = f' aria-describedby="{e(field.auto_id)}_error"' if errors else ""
-                parts.append(
-                    f'\n    <fieldset class="field{failed}{described}>'
-                    f"\n      <legend>{e(field.label)}</legend>"
-                    f"\n      {field}\n      {error_box}\n    </fieldset>\n    "
-                )
-            else:
-                help_text = (
-                    f'<small id="{e(field.auto_id)}_helptext">{e(field.help_text)}</small>'
-                    if field.help_text
-                    else ""
-                )
-                parts.append(
-                    f'\n    <div class="field{failed}>\n      {field.label_tag()}'
-                    f"\n      {field}\n      {help_text}\n      {error_box}\n    </div>\n    "
-                )
+            parts.append(KEPT_FIELDS.get(version, key, lambda field=field: _field_markup(field)))
     return mark_safe("".join(f"\n    {part}\n  " for part in parts))
+
+
+# The markup of the filter forms' fields other than facets, by form, field, values and errors.
+KEPT_FIELDS = KeptForVersion(limit=1024)
+
+
+def _field_markup(field) -> str:
+    """A field with its label (or a legend), its help and its errors."""
+    e = conditional_escape
+    errors = field.errors
+    failed = ' has-error"' if errors else '"'
+    error_box = (
+        f'<div class="error" id="{e(field.auto_id)}_error">'
+        + "".join(f"<p>{e(error)}</p>" for error in errors)
+        + "</div>"
+        if errors
+        else ""
+    )
+    if field.use_fieldset:
+        described = f' aria-describedby="{e(field.auto_id)}_error"' if errors else ""
+        return (
+            f'\n    <fieldset class="field{failed}{described}>'
+            f"\n      <legend>{e(field.label)}</legend>"
+            f"\n      {field}\n      {error_box}\n    </fieldset>\n    "
+        )
+    help_text = (
+        f'<small id="{e(field.auto_id)}_helptext">{e(field.help_text)}</small>'
+        if field.help_text
+        else ""
+    )
+    return (
+        f'\n    <div class="field{failed}>\n      {field.label_tag()}'
+        f"\n      {field}\n      {help_text}\n      {error_box}\n    </div>\n    "
+    )
 
 
 # Each status's shape, so a status reads without its colour (includes/status_legend.html): a
