@@ -11,6 +11,7 @@ them alike. Prints `layer[<name>]: <ms> ms per view without it, <ms> with it (<r
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import sys
@@ -24,6 +25,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 application = get_wsgi_application()
 
+import django_filters  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.forms.renderers import DjangoTemplates  # noqa: E402
@@ -142,6 +144,10 @@ def no_tallies(filterset, specs, tallies):
     return None  # the facets counted by their query
 
 
+def deep_copied_fields(fields, memo):
+    return {name: copy.deepcopy(field, memo) for name, field in fields.items()}  # as Django does
+
+
 def nothing_kept(version, key, build=None):
     return build() if build else None  # KeptForVersion.get, keeping nothing
 
@@ -187,6 +193,28 @@ LAYERS = {
     "Python-built form fields (first view)": (
         first_view,
         [(tracker, "tag:filter_fields", template_fields)],
+    ),
+    "form fields kept (first view)": (first_view, [(tracker.KEPT_FIELDS, "get", nothing_kept)]),
+    "facet options escaped once (first view)": (
+        first_view,
+        [
+            (tracker, "_option_parts", tracker._option_parts.__wrapped__),
+            (tracker, "_checkbox_parts", tracker._checkbox_parts.__wrapped__),
+        ],
+    ),
+    "navigation and addresses reversed once (first view)": (
+        first_view,
+        [
+            (tracker, "_site_nav", tracker._site_nav.__wrapped__),
+            (tracker, "_reversed", tracker._reversed.__wrapped__),
+        ],
+    ),
+    "filters and form fields copied shallowly (first view)": (
+        first_view,
+        [
+            (filters.TrackerFilterSet, "__init__", django_filters.FilterSet.__init__),
+            (filters.ShallowlyCopiedFields, "__deepcopy__", deep_copied_fields),
+        ],
     ),
 }
 

@@ -28,7 +28,7 @@ from django.http import QueryDict
 from cases import filters
 from cases.caching import DataVersion, KeptForVersion, until_next_change
 from cases.models import Lawsuit, RulingEffect, RulingMonthCount
-from cases.selectors import court_directory_now
+from cases.selectors import court_directory
 
 # A count query: given the list's records filtered by every filter but the facet's own, the
 # rows (facet, key, n) of this facet; given `month`, the records' date, per month too (rows
@@ -426,8 +426,12 @@ class Tally:
 
     def between(self, first: datetime.date | None, end: datetime.date | None) -> int:
         """The sum of the months from `first`'s on and before `end`'s (None: open)."""
-        low = bisect_left(self.months, _month_number(first)) if first else 0
-        high = bisect_left(self.months, _month_number(end)) if end else len(self.months)
+        return self.within(first and _month_number(first), end and _month_number(end))
+
+    def within(self, first: int | None, end: int | None) -> int:
+        """`between` for months given as numbers (`_month_number`)."""
+        low = bisect_left(self.months, first) if first is not None else 0
+        high = bisect_left(self.months, end) if end is not None else len(self.months)
         return self.running[high] - self.running[low] if high > low else 0
 
 
@@ -530,12 +534,12 @@ def tallied(
         key = (type(filterset).__name__, scope, tuple(spec.name for spec in group))
         kept |= KEPT.get(version, key, lambda s=scope, g=group: build(s, g))
 
+    first = months.first and _month_number(months.first)
+    end = months.end and _month_number(months.end)
     found: dict[str, dict[str, int]] = {}
     for spec in specs:
         found[spec.name] = {
-            key: n
-            for key, one in kept[spec.name].items()
-            if (n := one.between(months.first, months.end))
+            key: n for key, one in kept[spec.name].items() if (n := one.within(first, end))
         }
     every_scope = kept[scope_spec.name].values()
     if any(one.between(*cut) for cut in months.cut_months() for one in every_scope):
@@ -555,6 +559,24 @@ def _link(params: QueryDict, **changes: str | None) -> str:
     return "?" + query.urlencode()
 
 
+def _court_rows() -> list[tuple[str, str, str, str]]:
+    """Each court as the court facet lists it: its id, its name, the legend of its group (its
+    circuit) and its checkbox's id, in the directory's order."""
+    directory = court_directory()
+    names = {court["id"]: court["name"] for court in directory}
+    rows = []
+    for court in directory:
+        circuit = court["circuit"]
+        if court["level"] == "supreme":
+            legend = "Supreme Court"
+        elif circuit:
+            legend = names.get(circuit, circuit).removeprefix("Court of Appeals for the ")
+        else:
+            legend = "Other courts"
+        rows.append((court["id"], court["name"], legend, f"id_court_{court['id']}"))
+    return rows
+
+
 def court_facet(
     form: forms.Form,
     params: QueryDict,
@@ -566,25 +588,14 @@ def court_facet(
     circuit, each with its count in `found`."""
     chosen = set(form.cleaned_data.get("court") or [])
     show_all = bool(form.cleaned_data.get("all_courts"))
-    directory = court_directory_now(version)
-    names = {court["id"]: court["name"] for court in directory}
     groups: dict[str, FacetGroup] = {}
     hidden = 0
-    for court in directory:
-        count = found.get(court["id"], 0)
-        if not (count or court["id"] in chosen or show_all):
+    for pk, name, legend, option_id in until_next_change(version, "court-facet", _court_rows):
+        count = found.get(pk, 0)
+        if not (count or pk in chosen or show_all):
             hidden += 1
             continue
-        circuit = court["circuit"]
-        if court["level"] == "supreme":
-            legend = "Supreme Court"
-        elif circuit:
-            legend = names.get(circuit, circuit).removeprefix("Court of Appeals for the ")
-        else:
-            legend = "Other courts"
-        option = FacetOption(
-            court["id"], court["name"], count, court["id"] in chosen, f"id_court_{court['id']}"
-        )
+        option = FacetOption(pk, name, count, pk in chosen, option_id)
         groups.setdefault(legend, FacetGroup(legend, [])).options.append(option)
     field_ = form.fields["court"]
     return Facet(

@@ -298,3 +298,16 @@ def test_the_counts_are_kept_for_the_same_filters_until_the_data_changes(client,
 
     after = client.get("/rulings/?kind=preliminary_injunction&sort=court")
     assert shown(facet_of(after, "court")) == {"ilnd": 1, "cand": 1, "ca7": 1}
+
+
+def test_a_renamed_court_shows_under_its_new_name_on_the_next_page(client, rulings):
+    before = client.get("/rulings/?decided_after=2000-01-01").content.decode()
+    assert "District Court, N.D. Illinois <span" in before
+
+    ilnd = Court.objects.get(pk="ilnd")
+    ilnd.name = "District Court, Northern District of Illinois"
+    ilnd.save()
+    after = client.get("/rulings/?decided_after=2000-01-02").content.decode()
+
+    assert "District Court, N.D. Illinois <span" not in after
+    assert "District Court, Northern District of Illinois <span" in after

@@ -104,11 +104,27 @@ def site_nav(context) -> SafeString:
     )
 
 
+@register.simple_tag
+def address(viewname: str) -> str:
+    """`{% url viewname %}` for a page without parameters (the home page, a list, a feed),
+    reversed once per process, URLconf and address prefix rather than on every page."""
+    return fixed_address(viewname)
+
+
+def fixed_address(viewname: str) -> str:
+    return _reversed(viewname, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(viewname: str, urlconf, script_prefix: str) -> str:
+    return reverse(viewname)
+
+
 @functools.lru_cache(maxsize=64)
 def _site_nav(current: str | None, urlconf, script_prefix: str) -> str:
     links = []
     for name, text in SITE_NAV:
-        url = conditional_escape(reverse(f"cases:{name}"))
+        url = conditional_escape(fixed_address(f"cases:{name}"))
         mark = ' aria-current="page"' if name == current else ""
         links.append(f'<li><a href="{url}"{mark}>{text}</a></li>')
     return "\n        ".join(links)

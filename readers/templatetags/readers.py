@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 from django.http import QueryDict
-from django.urls import reverse
 
+from cases.templatetags.tracker import fixed_address
 from readers.filters import canonical_query
 from readers.models import Correction, CorrectionState
 
@@ -22,7 +22,7 @@ def alerts_url(params: QueryDict | str = "", name: str = "", value: str = "") ->
     if name:
         query.setlist(name, [str(value)])
     canonical = canonical_query(query)
-    return reverse("readers:subscribe") + (f"?{canonical}" if canonical else "")
+    return fixed_address("readers:subscribe") + (f"?{canonical}" if canonical else "")
 
 
 @register.simple_tag(takes_context=True)
