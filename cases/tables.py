@@ -15,7 +15,16 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import get_script_prefix
 
 from cases.caching import DataVersion, KeptForVersion
-from cases.models import Effect, Lawsuit, Policy, PublicationState, Ruling, RulingEffect, record_url
+from cases.models import (
+    Court,
+    Effect,
+    Lawsuit,
+    Policy,
+    PublicationState,
+    Ruling,
+    RulingEffect,
+    record_url,
+)
 from cases.selectors import published_policies
 
 
@@ -67,8 +76,8 @@ class RulingRow:
         )
 
 
-# The values a RulingRow is made of, in its order: the rulings list reads only these, as
-# tuples (no model instances; a ruling's summary may run to paragraphs).
+# The values a RulingRow is made of, in its order: read as tuples (no model instances; a
+# ruling's summary may run to paragraphs).
 RULING_ROW_VALUES = (
     "id",
     "decided_on",
@@ -88,66 +97,107 @@ KEPT_ROWS = KeptForVersion(limit=5000)
 
 
 def ruling_table_rows(
-    rulings: Iterable[Ruling | tuple], version: DataVersion | None = None
+    rulings: Iterable[Ruling | tuple | int], version: DataVersion | None = None
 ) -> list[RulingRow]:
-    """The rows of a rulings table, from rulings (with their court) or from tuples of
-    RULING_ROW_VALUES, each given its cases and what it did to each published policy; with the
-    request's data `version`, the rows kept for it are used as they are (KEPT_ROWS).
+    """The rows of a rulings table, from rulings (with their court), from tuples of
+    RULING_ROW_VALUES or from ids, each given its cases and what it did to each published
+    policy; with the request's data `version`, the rows kept for it are used as they are
+    (KEPT_ROWS), so a list gives only its page's ids and the rulings not kept are read here.
 
     One query whatever the number of rows, written as SQL: the two ORM queries it replaces
     (their 50-value `IN` lists prepared value by value) cost a list page more than all its other
     queries together. No model instances are built for the related records."""
     prefix = get_script_prefix()
-    rows = []
+    found: list[RulingRow | int] = []
     new: dict[int, RulingRow] = {}
+    unread: list[int] = []
     for ruling in rulings:
-        pk = ruling[0] if isinstance(ruling, tuple) else ruling.pk
+        if isinstance(ruling, int):
+            pk = ruling
+        else:
+            pk = ruling[0] if isinstance(ruling, tuple) else ruling.pk
         kept = KEPT_ROWS.get(version, (prefix, pk)) if version is not None else None
-        if kept is None:
-            kept = RulingRow(*ruling) if isinstance(ruling, tuple) else RulingRow.of(ruling)
-            new[pk] = kept
-        rows.append(kept)
-    if new:
-        _add_links(new)
+        if kept is not None:
+            found.append(kept)
+        elif isinstance(ruling, int):
+            unread.append(pk)
+            found.append(pk)  # its row is read below
+        else:
+            new[pk] = RulingRow(*ruling) if isinstance(ruling, tuple) else RulingRow.of(ruling)
+            found.append(new[pk])
+    if new or unread:
+        new |= _read_rows(new, unread)
         if version is not None:
             for pk, row in new.items():
                 KEPT_ROWS.put(version, (prefix, pk), row)
-    return rows
+    # An id without a row: the ruling was deleted after the page read its id.
+    return [
+        new[row] if isinstance(row, int) else row
+        for row in found
+        if not isinstance(row, int) or row in new
+    ]
 
 
-def _add_links(by_pk: dict[int, RulingRow]) -> None:
-    """Each row's cases and effects on policies, in one query."""
+def _read_rows(by_pk: dict[int, RulingRow], unread: list[int]) -> dict[int, RulingRow]:
+    """Adds each row's cases and effects on policies, and reads the rulings `unread` as rows
+    with theirs, in one query; returns the rows read."""
     if connection.vendor == "postgresql":
         # One array parameter: planned in a fraction of the time of a 50-value IN list.
-        ids, id_params = "= ANY(%s)", [list(by_pk)]
+        ids, id_params, unread_params = "= ANY(%s)", [[*by_pk, *unread]], [unread]
     else:
-        ids, id_params = f"IN ({', '.join(['%s'] * len(by_pk))})", list(by_pk)
-    sql = f"""
-        SELECT link.ruling_id, 0, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, ''
+        ids, id_params = f"IN ({', '.join(['%s'] * (len(by_pk) + len(unread)))})", [*by_pk, *unread]
+        unread_params = unread
+    own = ""
+    if unread:
+        unread_ids = (
+            "= ANY(%s)"
+            if connection.vendor == "postgresql"
+            else (f"IN ({', '.join(['%s'] * len(unread))})")
+        )
+        own = f"""
+        SELECT ruling.id, 0, ruling.decided_on, ruling.kind, ruling.outcome, ruling.scope,
+               ruling.citation, ruling.court_id, court.citation_string
+          FROM {Ruling._meta.db_table} ruling
+          JOIN {Court._meta.db_table} court ON court.id = ruling.court_id
+         WHERE ruling.id {unread_ids}
+        UNION ALL"""
+    sql = f"""{own}
+        SELECT link.ruling_id, 1, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, '', '', '', ''
           FROM {Ruling.lawsuits.through._meta.db_table} link
           JOIN {Lawsuit._meta.db_table} lawsuit ON lawsuit.id = link.lawsuit_id
          WHERE link.ruling_id {ids} AND lawsuit.publication_state = %s
         UNION ALL
-        SELECT effect.ruling_id, 1, policy.issued_on, policy.slug, policy.short_title,
-               effect.effect
+        SELECT effect.ruling_id, 2, policy.issued_on, policy.slug, policy.short_title,
+               effect.effect, '', '', ''
           FROM {RulingEffect._meta.db_table} effect
           JOIN {Policy._meta.db_table} policy ON policy.id = effect.policy_id
          WHERE effect.ruling_id {ids} AND policy.publication_state = %s
         ORDER BY 2, 3, 4
     """
     published = PublicationState.PUBLISHED.value
-    params = [*id_params, published, *id_params, published]
+    params = [*(unread_params if unread else []), *id_params, published, *id_params, published]
     labels = dict(Effect.choices)
+    read: dict[int, RulingRow] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for ruling_id, part, _, slug, title, effect in cursor.fetchall():
-            row = by_pk[ruling_id]
-            if part == 0:
+        for ruling_id, part, day, *text in cursor.fetchall():
+            if part == 0:  # the ruling itself (first: ORDER BY 2)
+                read[ruling_id] = RulingRow(ruling_id, _date(day), *text)
+                continue
+            row = by_pk.get(ruling_id) or read[ruling_id]
+            slug, title, effect = text[:3]
+            if part == 1:
                 url = record_url("cases:lawsuit-detail", "slug", slug)
                 row.case_links.append(RowLink(url, title))
             else:
                 url = record_url("cases:policy-detail", "slug", slug)
                 row.policy_links.append(RowLink(url, title, labels.get(effect, effect)))
+    return read
+
+
+def _date(value) -> datetime.date:
+    """A date as the database gives it: a date (PostgreSQL) or ISO text (SQLite)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
 def lawsuits_for_table(queryset: QuerySet[Lawsuit]) -> QuerySet[Lawsuit]:

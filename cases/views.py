@@ -35,7 +35,6 @@ from cases.selectors import (
     published_rulings,
 )
 from cases.tables import (
-    RULING_ROW_VALUES,
     lawsuits_for_table,
     ruling_table_rows,
     rulings_for_table,
@@ -52,7 +51,7 @@ RULING_LIST = ListPage(
     queryset=published_rulings,
     template="cases/ruling_list.html",
     export=exports.RULING_EXPORT,
-    rows=lambda qs, filterset: qs.values_list(*RULING_ROW_VALUES),
+    rows=lambda qs, filterset: qs.values_list("id", flat=True),  # the rows: ruling_table_rows
     decorate=lambda rows, request: ruling_table_rows(rows, request_version(request)),
     facets=facets.RULING_FACETS,
     tallies=facets.RULING_TALLIES,

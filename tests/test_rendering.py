@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.forms.renderers import DjangoTemplates
+from django.template import RequestContext, Template
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse, set_script_prefix
@@ -179,6 +180,8 @@ def test_table_rows_carry_cases_and_policies_in_order(seeded):
         ruling_table_rows(Ruling.objects.filter(pk=ruling.pk).values_list(*RULING_ROW_VALUES)),
     )
     assert from_model == from_values
+    # From ids, each ruling read with its cases and effects (one gone since: left out).
+    assert ruling_table_rows([ruling.pk, ruling.pk + 1000]) == from_model
     (row,) = from_model
     assert isinstance(row, RulingRow) and row.court_label == court.citation_string
     assert [link.label for link in row.case_links] == ["Older v. Case", "Newer v. Case"]
@@ -230,3 +233,25 @@ def test_choice_widgets_follow_the_chosen_values_and_errors(seeded, client):
     assert court_select and 'aria-invalid="true"' in court_select.group(0)
     assert 'aria-invalid="true"' not in valid_again
     assert '<option value="court" selected>Court</option>' in valid_again
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "court=ilnd",
+        "court=ilnd&court=ca7&page=3",
+        "q=%C3%A9t%C3%A9+%26+more&format=csv",
+        "page=",
+    ],
+)
+@pytest.mark.parametrize(
+    "changes",
+    ["", "page=2", "format='csv' page=None", "page=None", "court=None", "sort='kind' page=None"],
+)
+def test_the_query_tag_writes_what_querystring_writes(rf, query, changes):
+    request = rf.get(f"/rulings/?{query}")
+    ours = Template(f"{{% load tracker %}}{{% query {changes} %}}")
+    django = Template(f"{{% querystring {changes} %}}")
+
+    assert ours.render(RequestContext(request)) == django.render(RequestContext(request))

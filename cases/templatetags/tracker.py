@@ -6,6 +6,7 @@ import datetime
 import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import quote_plus
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -79,6 +80,39 @@ def _build_ruling_row(ruling: RulingRow) -> str:
         f'\n      <td data-label="Effect on policies">{policies}</td>'
         "\n    </tr>"
     )
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """`{% querystring %}`, to the byte (tests/test_rendering.py), for the request's own query:
+    its parameters with `changes` (a value replaces a parameter's, None removes it, a new one
+    comes last), each parameter encoded once per process instead of copying the query and
+    encoding it again for every link (a list page has half a dozen)."""
+    given = context.request.GET
+    pairs = []
+    for key, values in given.lists():
+        if key not in changes:
+            pairs += [(key, value) for value in values]
+        elif (value := changes[key]) is not None:
+            pairs += _as_pairs(key, value)
+    for key, value in changes.items():
+        if key not in given and value is not None:
+            pairs += _as_pairs(key, value)
+    if not pairs and not given:
+        return ""
+    return "?" + "&".join(_encoded(key, value) for key, value in pairs)
+
+
+def _as_pairs(key: str, value) -> list[tuple[str, str]]:
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return [(key, str(each)) for each in value]
+    return [(key, str(value))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded(key: str, value: str) -> str:
+    """`key=value` as QueryDict.urlencode() writes it."""
+    return f"{quote_plus(key)}={quote_plus(value)}"
 
 
 # The site's main navigation: each list's URL name and its link text (templates/base.html).
