@@ -28,7 +28,7 @@ from django.http import QueryDict
 from cases import filters
 from cases.caching import DataVersion, KeptForVersion, until_next_change
 from cases.models import Lawsuit, RulingEffect, RulingMonthCount
-from cases.selectors import court_directory
+from cases.selectors import court_facet_rows_now
 
 # A count query: given the list's records filtered by every filter but the facet's own, the
 # rows (facet, key, n) of this facet; given `month`, the records' date, per month too (rows
@@ -559,24 +559,6 @@ def _link(params: QueryDict, **changes: str | None) -> str:
     return "?" + query.urlencode()
 
 
-def _court_rows() -> list[tuple[str, str, str, str]]:
-    """Each court as the court facet lists it: its id, its name, the legend of its group (its
-    circuit) and its checkbox's id, in the directory's order."""
-    directory = court_directory()
-    names = {court["id"]: court["name"] for court in directory}
-    rows = []
-    for court in directory:
-        circuit = court["circuit"]
-        if court["level"] == "supreme":
-            legend = "Supreme Court"
-        elif circuit:
-            legend = names.get(circuit, circuit).removeprefix("Court of Appeals for the ")
-        else:
-            legend = "Other courts"
-        rows.append((court["id"], court["name"], legend, f"id_court_{court['id']}"))
-    return rows
-
-
 def court_facet(
     form: forms.Form,
     params: QueryDict,
@@ -590,7 +572,7 @@ def court_facet(
     show_all = bool(form.cleaned_data.get("all_courts"))
     groups: dict[str, FacetGroup] = {}
     hidden = 0
-    for pk, name, legend, option_id in until_next_change(version, "court-facet", _court_rows):
+    for pk, name, legend, option_id in court_facet_rows_now(version):
         count = found.get(pk, 0)
         if not (count or pk in chosen or show_all):
             hidden += 1

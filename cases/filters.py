@@ -274,8 +274,8 @@ class TrackerFilterSet(django_filters.FilterSet):
 
     def get_form_class(self) -> type[forms.Form]:
         """The form class, built once per FilterSet class rather than once per request: its
-        fields hold nothing of a request (every form deep-copies them, and each copy reads its
-        choices afresh). Its widgets are rendered by FILTER_FORM_RENDERER."""
+        fields hold nothing of a request (every form copies them, ShallowlyCopiedFields, and
+        each copy reads its choices afresh). Its widgets are rendered by FILTER_FORM_RENDERER."""
         form_class = _FORM_CLASSES.get(type(self))
         if form_class is None:
             form_class = super().get_form_class()

@@ -8,10 +8,12 @@ Invalid parameters answer 400 with the error, never a silent fallback to the unf
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
 from django import forms
 from django.core.paginator import EmptyPage, Paginator
@@ -136,13 +138,21 @@ def filter_values(filterset: filters.TrackerFilterSet, params: QueryDict) -> lis
 
 def active_filters(filterset: filters.TrackerFilterSet, params: QueryDict) -> list[dict]:
     """Each filter value in force, with a link that removes just that value."""
+    pairs = [(key, raw) for key, values in params.lists() if key != "page" for raw in values]
     active = []
     for value in filter_values(filterset, params):
-        remaining = params.copy()
-        remaining.setlist(value.param, [v for v in params.getlist(value.param) if v != value.raw])
-        remaining.pop("page", None)
-        active.append({"name": value.name, "value": value.label, "remove": remaining.urlencode()})
+        remove = "&".join(
+            encoded_pair(key, raw) for key, raw in pairs if (key, raw) != (value.param, value.raw)
+        )
+        active.append({"name": value.name, "value": value.label, "remove": remove})
     return active
+
+
+@functools.lru_cache(maxsize=4096)
+def encoded_pair(key: str, value: str) -> str:
+    """`key=value` as QueryDict.urlencode() writes it, once per process for each pair: a list
+    page writes a dozen links from its query."""
+    return f"{quote_plus(key)}={quote_plus(value)}"
 
 
 FILENAME_STEM_LIMIT = 80

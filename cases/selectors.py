@@ -128,3 +128,25 @@ def court_directory() -> list[dict]:
 
 def court_directory_now(version: DataVersion | None) -> list[dict]:
     return until_next_change(version, "court-directory", court_directory)
+
+
+def court_facet_rows_now(version: DataVersion | None) -> list[tuple[str, str, str, str]]:
+    """Each court as the court facet lists it: its id, its name, the legend of its group (its
+    circuit) and its checkbox's id, in the directory's order; kept until the data next changes."""
+
+    def build() -> list[tuple[str, str, str, str]]:
+        directory = court_directory_now(version)
+        names = {court["id"]: court["name"] for court in directory}
+        rows = []
+        for court in directory:
+            circuit = court["circuit"]
+            if court["level"] == CourtLevel.SUPREME:
+                legend = "Supreme Court"
+            elif circuit:
+                legend = names.get(circuit, circuit).removeprefix("Court of Appeals for the ")
+            else:
+                legend = "Other courts"
+            rows.append((court["id"], court["name"], legend, f"id_court_{court['id']}"))
+        return rows
+
+    return until_next_change(version, "court-facet-rows", build)

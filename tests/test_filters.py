@@ -248,3 +248,22 @@ def test_a_chosen_value_or_error_never_reaches_the_next_page(client, data):
     assert re.search(r'<input[^>]*value="appellate_opinion"[^>]*>', page)
     assert not re.search(r'<input[^>]*value="appellate_opinion"[^>]*checked', page)
     assert 'role="alert"' not in page
+
+
+def test_each_remove_link_is_the_query_without_that_value_and_the_page(client, data):
+    query = "q=%C3%A9t%C3%A9+%26+more&court=ilnd&page=1&court=ca7&court=ilnd"
+    active = client.get(f"/rulings/?{query}&format=html").context["active_filters"]
+
+    expected = {}
+    for item in active:
+        params = QueryDict(query, mutable=True)
+        param = {"Search": "q", "Court": "court"}[item["name"]]
+        raw = {"été & more": "été & more"}.get(item["value"]) or {
+            "District Court, N.D. Illinois": "ilnd",
+            "Court of Appeals for the Seventh Circuit": "ca7",
+        }[item["value"]]
+        params.setlist(param, [v for v in params.getlist(param) if v != raw])
+        params.pop("page")
+        expected[item["value"]] = params.urlencode()
+    assert {item["value"]: item["remove"] for item in active} == expected
+    assert expected["District Court, N.D. Illinois"] == "q=%C3%A9t%C3%A9+%26+more&court=ca7"

@@ -6,13 +6,13 @@ import datetime
 import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import quote_plus
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.caching import KeptForVersion
+from cases.listing import encoded_pair
 from cases.models import DatePrecision, RulingKind, RulingOutcome, RulingScope, record_url
 from cases.rendering import conditional_escape
 
@@ -100,19 +100,13 @@ def query(context, **changes) -> str:
             pairs += _as_pairs(key, value)
     if not pairs and not given:
         return ""
-    return "?" + "&".join(_encoded(key, value) for key, value in pairs)
+    return "?" + "&".join(encoded_pair(key, value) for key, value in pairs)
 
 
 def _as_pairs(key: str, value) -> list[tuple[str, str]]:
     if isinstance(value, Iterable) and not isinstance(value, str):
         return [(key, str(each)) for each in value]
     return [(key, str(value))]
-
-
-@functools.lru_cache(maxsize=4096)
-def _encoded(key: str, value: str) -> str:
-    """`key=value` as QueryDict.urlencode() writes it."""
-    return f"{quote_plus(key)}={quote_plus(value)}"
 
 
 # The site's main navigation: each list's URL name and its link text (templates/base.html).
