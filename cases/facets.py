@@ -28,7 +28,7 @@ from django.http import QueryDict
 from cases import filters
 from cases.caching import DataVersion, KeptForVersion, until_next_change
 from cases.models import Lawsuit, RulingEffect, RulingMonthCount
-from cases.selectors import court_facet_rows_now
+from cases.selectors import as_date, court_facet_rows_now
 
 # A count query: given the list's records filtered by every filter but the facet's own, the
 # rows (facet, key, n) of this facet; given `month`, the records' date, per month too (rows
@@ -470,15 +470,6 @@ RULING_TALLIES = MonthTallies(
 KEPT = KeptForVersion(limit=64)
 
 
-def _day(value) -> datetime.date:
-    """A month as the database gives it: a timestamp (PostgreSQL) or ISO text (SQLite)."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value[:10])
-
-
 def tally(specs: list[FacetSpec], records: QuerySet, date: str) -> dict[str, dict[str, Tally]]:
     """{facet name: {key: Tally}} of several facets over the same `records`, in one query (a
     UNION ALL of counts per key and month)."""
@@ -490,7 +481,7 @@ def tally(specs: list[FacetSpec], records: QuerySet, date: str) -> dict[str, dic
         )
         for facet, key, month, n in cursor.fetchall():
             months = per_month[facet].setdefault(key, {})
-            day = _day(month)
+            day = as_date(month)
             months[day] = months.get(day, 0) + n
     return {
         name: {key: Tally(months) for key, months in keys.items()}

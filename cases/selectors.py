@@ -5,6 +5,7 @@ rule about what the public may see is written once.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import connection
@@ -150,3 +151,12 @@ def court_facet_rows_now(version: DataVersion | None) -> list[tuple[str, str, st
         return rows
 
     return until_next_change(version, "court-facet-rows", build)
+
+
+def as_date(value) -> datetime.date:
+    """A date as a raw query gives it: a date or a timestamp (PostgreSQL) or ISO text (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value[:10])

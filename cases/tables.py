@@ -25,7 +25,7 @@ from cases.models import (
     RulingEffect,
     record_url,
 )
-from cases.selectors import published_policies
+from cases.selectors import as_date, published_policies
 
 
 def rulings_for_table(queryset: QuerySet[Ruling]) -> QuerySet[Ruling]:
@@ -141,25 +141,16 @@ def ruling_table_rows(
 def _read_rows(by_pk: dict[int, RulingRow], unread: list[int]) -> dict[int, RulingRow]:
     """Adds each row's cases and effects on policies, and reads the rulings `unread` as rows
     with theirs, in one query; returns the rows read."""
-    if connection.vendor == "postgresql":
-        # One array parameter: planned in a fraction of the time of a 50-value IN list.
-        ids, id_params, unread_params = "= ANY(%s)", [[*by_pk, *unread]], [unread]
-    else:
-        ids, id_params = f"IN ({', '.join(['%s'] * (len(by_pk) + len(unread)))})", [*by_pk, *unread]
-        unread_params = unread
-    own = ""
+    ids, id_params = _among([*by_pk, *unread])
+    own, own_params = "", []
     if unread:
-        unread_ids = (
-            "= ANY(%s)"
-            if connection.vendor == "postgresql"
-            else (f"IN ({', '.join(['%s'] * len(unread))})")
-        )
+        own_ids, own_params = _among(unread)
         own = f"""
         SELECT ruling.id, 0, ruling.decided_on, ruling.kind, ruling.outcome, ruling.scope,
                ruling.citation, ruling.court_id, court.citation_string
           FROM {Ruling._meta.db_table} ruling
           JOIN {Court._meta.db_table} court ON court.id = ruling.court_id
-         WHERE ruling.id {unread_ids}
+         WHERE ruling.id {own_ids}
         UNION ALL"""
     sql = f"""{own}
         SELECT link.ruling_id, 1, lawsuit.filed_on, lawsuit.slug, lawsuit.caption, '', '', '', ''
@@ -175,14 +166,14 @@ def _read_rows(by_pk: dict[int, RulingRow], unread: list[int]) -> dict[int, Ruli
         ORDER BY 2, 3, 4
     """
     published = PublicationState.PUBLISHED.value
-    params = [*(unread_params if unread else []), *id_params, published, *id_params, published]
+    params = [*own_params, *id_params, published, *id_params, published]
     labels = dict(Effect.choices)
     read: dict[int, RulingRow] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for ruling_id, part, day, *text in cursor.fetchall():
             if part == 0:  # the ruling itself (first: ORDER BY 2)
-                read[ruling_id] = RulingRow(ruling_id, _date(day), *text)
+                read[ruling_id] = RulingRow(ruling_id, as_date(day), *text)
                 continue
             row = by_pk.get(ruling_id) or read[ruling_id]
             slug, title, effect = text[:3]
@@ -195,9 +186,12 @@ def _read_rows(by_pk: dict[int, RulingRow], unread: list[int]) -> dict[int, Ruli
     return read
 
 
-def _date(value) -> datetime.date:
-    """A date as the database gives it: a date (PostgreSQL) or ISO text (SQLite)."""
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+def _among(ids: list[int]) -> tuple[str, list]:
+    """The condition that a column is one of `ids`, and its parameters. On PostgreSQL one array
+    parameter: planned in a fraction of the time of a 50-value IN list."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def lawsuits_for_table(queryset: QuerySet[Lawsuit]) -> QuerySet[Lawsuit]:
